@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup train run shell test lock clean
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@$(PY) -m bot.training
+
+run: setup
+	@$(PY) -m bot.run
+
+# Terminal chat; needs the action server, so run it next to `make run`'s one
+# or on its own (it starts one in the background).
+shell: setup
+	@bash scripts/shell.sh
+
+test: setup
+	@$(PY) -m pytest
+
+# Re-resolve requirements.in in one pip run and rewrite requirements.lock.
+lock:
+	@bash scripts/lock.sh
+
+clean:
+	rm -rf var/models var/rasa-cache .pytest_cache

@@ -1,0 +1,37 @@
+"""Conversation basics: what to do when the assistant is unsure."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.suggestions import suggest
+
+
+class ActionFallbackChoices(Action):
+    """Propose the most likely subjects as buttons, or ask to rephrase."""
+
+    def name(self) -> str:
+        return "action_fallback_choices"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        choices = suggest(tracker.latest_message or {}, topic_titles=topic_titles())
+        if choices:
+            dispatcher.utter_message(
+                response="utter_did_you_mean", buttons=[c.as_button() for c in choices]
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+
+
+def topic_titles() -> dict[str, str]:
+    """Titles of the FAQ topics, once the knowledge base exists."""
+    try:
+        from bot.faq import load_topics
+    except ImportError:
+        return {}
+    return {topic.id: topic.title for topic in load_topics()}

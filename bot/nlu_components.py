@@ -1,0 +1,85 @@
+"""Our own Rasa NLU component (named in config.yml).
+
+UnknownWordsFallback predicts ``nlu_fallback`` for a message with no word
+known from the training data; see bot/vocabulary.py for the logic.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.vocabulary import Vocabulary
+
+VOCABULARY_FILE = "vocabulary.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class UnknownWordsFallback(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> List[type]:
+        # Placed after the classifiers in config.yml; at training time it only
+        # needs the raw texts.
+        return []
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, vocabulary: Optional[Vocabulary] = None
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = vocabulary or Vocabulary([])
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnknownWordsFallback":
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.vocabulary = Vocabulary.from_texts(
+            m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(self.vocabulary.words))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "UnknownWordsFallback":
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / VOCABULARY_FILE).read_text())
+        except (ValueError, FileNotFoundError):
+            words = []
+        return cls(model_storage, resource, Vocabulary(words))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if self.vocabulary.understands_any(message.get(TEXT) or ""):
+                continue
+            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+            message.data[INTENT] = fallback
+            message.data[INTENT_RANKING_KEY] = [fallback] + [
+                r for r in message.data.get(INTENT_RANKING_KEY, [])
+                if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
+            ]
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,48 @@
+"""``make run``: train if needed, start everything, stop everything on Ctrl-C."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from bot import settings
+from bot.servers import Servers
+from bot.training import ensure_model
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    model = ensure_model()
+    servers = Servers(model=model, token=settings.rasa_api_token())
+    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    print("Démarrage du serveur d'actions et du serveur Rasa (chargement du modèle : ~1 min)…", flush=True)
+    servers.start()
+    try:
+        servers.wait_ready()
+        print(
+            "\nL'assistant est prêt.\n"
+            f"  Canal REST : POST {servers.rest_webhook}\n"
+            f"    curl -s -X POST {servers.rest_webhook} \\\n"
+            "      -H 'Content-Type: application/json' -d '{\"sender\": \"moi\", \"message\": \"bonjour\"}'\n"
+            f"  API Rasa (jeton dans var/rasa_token ou CAE_RASA_TOKEN) : {servers.rasa_url}\n"
+            "  Conversation dans le terminal : make shell\n"
+            "Ctrl-C pour tout arrêter.\n",
+            flush=True,
+        )
+        while not servers.dead():
+            time.sleep(1)
+        print(f"Arrêt : {', '.join(servers.dead())} s'est arrêté.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nArrêt des serveurs…", flush=True)
+        return 0
+    finally:
+        servers.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

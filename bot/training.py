@@ -1,0 +1,98 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model's name carries a fingerprint of everything that shapes it: the
+pipeline, the domain, the training data and the Rasa version. ``make run``,
+``make test`` and ``make train`` all go through :func:`ensure_model`, so the
+same inputs are trained once and the model is reused from ``var/models/``.
+
+    python -m bot.training [--force]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import settings
+
+KEEP_MODELS = 3
+
+
+def rasa_environment() -> dict[str, str]:
+    """Environment for Rasa processes: no telemetry, cache kept under var/."""
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("RASA_CACHE_DIRECTORY", str(settings.VAR_DIR / "rasa-cache"))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def training_inputs() -> list[Path]:
+    files = [settings.CONFIG_FILE, settings.DOMAIN_FILE]
+    files += sorted(p for p in settings.DATA_DIR.rglob("*") if p.suffix in {".yml", ".yaml"})
+    return files
+
+
+def fingerprint() -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(f"rasa {version('rasa')} spacy {version('spacy')}\n".encode())
+    for path in training_inputs():
+        digest.update(str(path.relative_to(settings.ROOT)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(models_dir: Path | None = None) -> Path:
+    return (models_dir or settings.MODELS_DIR) / f"cae-{fingerprint()}.tar.gz"
+
+
+def train(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", str(settings.CONFIG_FILE),
+        "--domain", str(settings.DOMAIN_FILE),
+        "--data", str(settings.DATA_DIR),
+        "--out", str(target.parent),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        # Our fingerprint already says the inputs changed; without --force
+        # Rasa may keep an older model whose data only differs in comments.
+        "--force",
+    ]
+    env = rasa_environment()
+    print(f"Entraînement du modèle -> {target}", flush=True)
+    subprocess.run(command, check=True, cwd=settings.ROOT, env=env)
+    if not target.exists():
+        raise RuntimeError(f"rasa train did not write {target}")
+
+
+def prune(models_dir: Path, keep: Path) -> None:
+    models = sorted(models_dir.glob("cae-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
+        old.unlink()
+
+
+def ensure_model(force: bool = False, models_dir: Path | None = None) -> Path:
+    """Return the model for the current inputs, training it if needed."""
+    target = model_path(models_dir)
+    if force or not target.exists():
+        train(target)
+        prune(target.parent, keep=target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="train even if the inputs did not change")
+    args = parser.parse_args(argv)
+    path = ensure_model(force=args.force)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

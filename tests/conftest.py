@@ -1,0 +1,95 @@
+"""Shared fixtures.
+
+The Rasa model is trained once (and cached in var/models/ between runs while
+its inputs do not change), then loaded once per test session: in this process
+for the test stories, and in the real Rasa server for the end-to-end tests.
+The two loads run side by side.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot import settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def rasa_model() -> Path:
+    from bot.training import ensure_model
+
+    return ensure_model()
+
+
+@pytest.fixture(scope="session")
+def started_servers(rasa_model, tmp_path_factory):
+    """Real action server + Rasa server on free ports, tracker in a fresh SQLite file."""
+    from bot.servers import Servers
+
+    workdir = tmp_path_factory.mktemp("servers")
+    actions_port = free_port()
+    tracker_db = workdir / "tracker.db"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+    )
+    servers = Servers(
+        model=rasa_model,
+        token="test-token-" + workdir.name,
+        rasa_port=free_port(),
+        actions_port=actions_port,
+        endpoints=endpoints,
+        log_dir=workdir / "logs",
+    )
+    servers.tracker_db = tracker_db
+    servers.start()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(started_servers):
+    try:
+        started_servers.wait_ready()
+    except (RuntimeError, TimeoutError) as error:
+        logs = "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+            for p in sorted(started_servers.log_dir.glob("*.log"))
+        )
+        pytest.fail(f"{error}\n{logs}")
+    return started_servers
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_agent():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def agent(rasa_model, started_servers, event_loop_for_agent):
+    """The trained model loaded in this process, using the real action server."""
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoints = AvailableEndpoints(action=EndpointConfig(f"{started_servers.actions_url}/webhook"))
+    return event_loop_for_agent.run_until_complete(
+        load_agent(model_path=str(rasa_model), endpoints=endpoints)
+    )
+
+
+@pytest.fixture(scope="session")
+def run_async(event_loop_for_agent):
+    """Run a coroutine on the loop the agent was loaded on."""
+    return event_loop_for_agent.run_until_complete

