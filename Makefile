@@ -6,7 +6,7 @@ export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup train run shell test lock clean
+.PHONY: setup train run shell test eval lock clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,10 @@ shell: setup
 
 test: setup
 	@$(PY) -m pytest
+
+# Benchmark (prints figures): FAQ answers on the held-out questions.
+eval: setup
+	@$(PY) -m bot.evaluation
 
 # Re-resolve requirements.in in one pip run and rewrite requirements.lock.
 lock:

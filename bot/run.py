@@ -14,18 +14,37 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _webhook_lines(servers: Servers) -> str:
+    hooks = servers.webhooks()
+    lines = ""
+    if "telegram" in hooks:
+        lines += (f"  Telegram : webhook {hooks['telegram']}\n"
+                  f"    (reçu par {servers.rasa_url}/webhooks/telegram/webhook ; "
+                  "à déclarer une fois : .venv/bin/python -m bot.channels.telegram set-webhook)\n")
+    if "whatsapp" in hooks:
+        lines += (f"  WhatsApp (Twilio) : webhook {hooks['whatsapp']}\n"
+                  f"    (reçu par {servers.rasa_url}/webhooks/twilio/webhook)\n")
+    if not hooks:
+        lines += "  Telegram et WhatsApp : non configurés (voir README, « Channels »).\n"
+    return lines
+
+
 def main() -> int:
     model = ensure_model()
     servers = Servers(model=model, token=settings.rasa_api_token())
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    print("Démarrage du serveur d'actions et du serveur Rasa (chargement du modèle : ~1 min)…", flush=True)
+    print("Démarrage du serveur d'actions, du serveur Rasa (chargement du modèle : ~1 min) "
+          "et de la page du widget…", flush=True)
     servers.start()
     try:
         servers.wait_ready()
         print(
             "\nL'assistant est prêt.\n"
-            f"  Canal REST : POST {servers.rest_webhook}\n"
+            f"  Widget de discussion (page web) : {servers.web_url}/\n"
+            f"    origines autorisées : {', '.join(servers.allowed_origins)}\n"
+            + _webhook_lines(servers)
+            + f"  Canal REST : POST {servers.rest_webhook}\n"
             f"    curl -s -X POST {servers.rest_webhook} \\\n"
             "      -H 'Content-Type: application/json' -d '{\"sender\": \"moi\", \"message\": \"bonjour\"}'\n"
             f"  API Rasa (jeton dans var/rasa_token ou CAE_RASA_TOKEN) : {servers.rasa_url}\n"

@@ -1,4 +1,4 @@
-"""Start, watch and stop the Rasa server and the action server.
+"""Start, watch and stop the Rasa server, the action server and our web app.
 
 Used by ``make run`` (bot/run.py) and by the end-to-end tests, so both start
 the servers the same way.
@@ -6,7 +6,9 @@ the servers the same way.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,10 +17,50 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Mapping, Optional, Sequence
 
 from bot import settings
+from bot.channels import credentials as channel_credentials
 from bot.training import rasa_environment
+
+WEB_PORT = int(os.environ.get("CAE_WEB_PORT", "8000"))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class ActionServer:
+    """The action server alone, for tools that load the model in-process."""
+
+    def __init__(self, port: int, host: str = settings.HOST) -> None:
+        self.url = f"http://{host}:{port}"
+        self._command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port), "--quiet"]
+        self._env = dict(rasa_environment(), SANIC_HOST=host)
+
+    def __enter__(self) -> "ActionServer":
+        self.process = subprocess.Popen(self._command, cwd=settings.ROOT, env=self._env)
+        deadline = time.monotonic() + 60
+        while not http_ok(f"{self.url}/health"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError("the action server did not start")
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
 
 
 @dataclass
@@ -29,8 +71,15 @@ class Servers:
     rasa_port: int = settings.RASA_PORT
     actions_port: int = settings.ACTIONS_PORT
     endpoints: Path = settings.ROOT / "endpoints.yml"
-    credentials: Path = settings.ROOT / "credentials.yml"
-    cors: str = "http://127.0.0.1"
+    # None: written at start into var/credentials.yml from credentials.yml and
+    # the environment (bot/channels/credentials.py).
+    credentials: Optional[Path] = None
+    # Origins allowed to call Rasa from a browser (widget): None means
+    # CAE_ALLOWED_ORIGINS, else the widget page's own origin.
+    cors: Optional[Sequence[str]] = None
+    web_port: int = WEB_PORT
+    # Environment the channels are configured from (default: os.environ).
+    env: Optional[Mapping[str, str]] = None
     log_dir: Optional[Path] = None  # None: output goes to this terminal
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _logs: list[IO] = field(default_factory=list)
@@ -42,6 +91,42 @@ class Servers:
     @property
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def web_url(self) -> str:
+        """The widget page, served by our aiohttp app (bot/web)."""
+        return f"http://{self._local_host}:{self.web_port}"
+
+    @property
+    def _local_host(self) -> str:
+        return "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+
+    @property
+    def channel_env(self) -> Mapping[str, str]:
+        return os.environ if self.env is None else self.env
+
+    @property
+    def public_rasa_url(self) -> str:
+        """Rasa's URL as a browser sees it (the widget's socket.io server)."""
+        configured = self.channel_env.get("CAE_PUBLIC_RASA_URL", "").strip()
+        return configured.rstrip("/") if configured else f"http://{self._local_host}:{self.rasa_port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        if self.cors is not None:
+            return list(self.cors)
+        return channel_credentials.allowed_origins(self.channel_env, self.host, self.web_port)
+
+    def webhooks(self) -> dict[str, str]:
+        """Public webhook URLs of the configured Telegram and WhatsApp channels."""
+        found = {}
+        telegram = channel_credentials.telegram_settings(self.channel_env)
+        if telegram:
+            found["telegram"] = telegram["webhook_url"]
+        whatsapp = channel_credentials.whatsapp_settings(self.channel_env)
+        if whatsapp:
+            found["whatsapp"] = whatsapp["webhook_url"]
+        return found
 
     def api_url(self, path: str) -> str:
         """URL of Rasa's HTTP API, which takes the token as a query parameter."""
@@ -65,11 +150,25 @@ class Servers:
                 "--credentials", str(self.credentials),
                 # The HTTP API (trackers, model, ...) answers only with the token.
                 "--enable-api", "--auth-token", self.token,
-                "--cors", self.cors,
+                "--cors", *self.allowed_origins,
+            ],
+            "web": [
+                sys.executable, "-m", "bot.web",
+                "--host", self.host, "--port", str(self.web_port),
+                "--rasa-url", self.public_rasa_url,
             ],
         }
 
+    def write_credentials(self) -> Path:
+        """The effective channels file, from credentials.yml and the environment."""
+        self.credentials = channel_credentials.write_credentials(
+            settings.VAR_DIR / "credentials.yml", self.channel_env, self.host, self.web_port,
+        )
+        return self.credentials
+
     def start(self) -> None:
+        if self.credentials is None:
+            self.write_credentials()
         env = rasa_environment()
         env["SANIC_HOST"] = self.host  # the action server's listening address
         for name, command in self.commands().items():
@@ -87,10 +186,9 @@ class Servers:
         return [name for name, proc in self.processes.items() if proc.poll() is not None]
 
     def _ready(self) -> bool:
+        if not http_ok(f"{self.actions_url}/health") or not http_ok(f"{self.web_url}/health"):
+            return False
         try:
-            with urllib.request.urlopen(f"{self.actions_url}/health", timeout=2) as reply:
-                if reply.status != 200:
-                    return False
             with urllib.request.urlopen(self.api_url("/status"), timeout=2) as reply:
                 return bool(json.load(reply).get("model_file"))
         except (urllib.error.URLError, OSError, ValueError):

@@ -6,6 +6,17 @@ cd "$(dirname "$0")/.."
 
 bash scripts/system_deps.sh
 
+# Chat widget (npm): installed from package-lock.json into node_modules/, served
+# by bot/web (no CDN at run time). The widget's bundle carries its own React,
+# so peer dependencies are not installed (--legacy-peer-deps, as when the lock
+# was made). Quick when package-lock.json did not change.
+npm_stamp() { { sha256sum package-lock.json; node --version; } | sha256sum | cut -d' ' -f1; }
+if [ ! -f node_modules/.setup-stamp ] || [ "$(cat node_modules/.setup-stamp)" != "$(npm_stamp)" ]; then
+  echo "Installation du widget de discussion (npm ci)…"
+  npm ci --legacy-peer-deps --ignore-scripts --no-audit --no-fund --loglevel=error
+  npm_stamp > node_modules/.setup-stamp
+fi
+
 stamp_of() { { sha256sum requirements.lock; "$1" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1; }
 
 if [ -x .venv/bin/python ] && [ -f .venv/.setup-stamp ] \

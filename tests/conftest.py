@@ -8,18 +8,11 @@ The two loads run side by side.
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import pytest
 
-from bot import settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bot.servers import free_port
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +23,30 @@ def rasa_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def started_servers(rasa_model, tmp_path_factory):
-    """Real action server + Rasa server on free ports, tracker in a fresh SQLite file."""
+def channel_stubs():
+    """Loopback stand-ins for Telegram's and Twilio's APIs (tests/channels/stubs.py)."""
+    from tests.channels.stubs import ChannelStubs
+
+    with ChannelStubs() as stubs:
+        yield stubs
+
+
+@pytest.fixture(scope="session")
+def started_servers(rasa_model, tmp_path_factory, channel_stubs):
+    """Real action server + Rasa server + web app on free ports, tracker in a fresh
+    SQLite file; every channel on, Telegram and WhatsApp talking to the stand-ins."""
+    import os
+
+    from bot.channels.credentials import write_credentials
     from bot.servers import Servers
 
     workdir = tmp_path_factory.mktemp("servers")
     actions_port = free_port()
+    web_port = free_port()
+    env = {**os.environ, **channel_stubs.env}
+    env.pop("CAE_ALLOWED_ORIGINS", None)
+    env.pop("CAE_PUBLIC_RASA_URL", None)
+    credentials = write_credentials(workdir / "credentials.yml", env, "127.0.0.1", web_port)
     tracker_db = workdir / "tracker.db"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -49,6 +60,9 @@ def started_servers(rasa_model, tmp_path_factory):
         actions_port=actions_port,
         endpoints=endpoints,
         log_dir=workdir / "logs",
+        web_port=web_port,
+        env=env,
+        credentials=credentials,
     )
     servers.tracker_db = tracker_db
     servers.start()

@@ -1,0 +1,99 @@
+"""The eligibility check in the chat: a form, then the verdict with its reasons."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import eligibility
+from bot.answering import decide_topic
+from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, verdict_message
+
+FORM_SLOTS = [
+    "activity_description", "activity_label", "activity_confirmed", "situation",
+    "hire_staff", "commercial_lease", "heavy_investment",
+]
+
+
+def best_match(text: str) -> Optional[Any]:
+    matches = eligibility.recognize(text or "")
+    return matches[0] if matches else None
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def extract_activity_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A correction later in the form ("en fait je suis menuisier") restarts the activity."""
+        requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message or {}).get("text") or ""
+        if requested in (None, "activity_description") or not looks_like_correction(text):
+            return {}
+        if best_match(text) is None:
+            return {}
+        return {"activity_description": text, "activity_confirmed": None}
+
+    async def validate_activity_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        text = str(value or "").strip()
+        if intent == "dont_know":
+            dispatcher.utter_message(response="utter_describe_activity_help")
+            return {"activity_description": None}
+        match = best_match(text)
+        if match is None:
+            # A question about CAEs asked instead of a description: answer it, ask again.
+            topic = decide_topic(message).topic if intent == "faq" else None
+            if topic:
+                dispatcher.utter_message(response=f"utter_faq/{topic}")
+                return {"activity_description": None}
+            if not text or not any(ch.isalpha() for ch in text):
+                dispatcher.utter_message(response="utter_describe_activity_help")
+                return {"activity_description": None}
+            # Unknown activity: nothing to confirm, the interview will decide.
+            return {"activity_description": text, "activity_label": None, "activity_confirmed": True}
+        return {"activity_description": text, "activity_label": match.label}
+
+    async def validate_activity_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is False:
+            dispatcher.utter_message(text="D'accord, reprenons.")
+            return {"activity_confirmed": None, "activity_description": None, "activity_label": None}
+        return {"activity_confirmed": True}
+
+    async def validate_situation(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        situation = parse_situation(str(value or ""))
+        if situation is None:
+            dispatcher.utter_message(response="utter_situation_not_understood")
+        return {"situation": situation}
+
+
+class ActionEligibilityVerdict(Action):
+    def name(self) -> str:
+        return "action_eligibility_verdict"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        description = tracker.get_slot("activity_description") or ""
+        verdict = eligibility.assess(
+            description,
+            situation=tracker.get_slot("situation"),
+            hire_staff=as_flag(tracker.get_slot("hire_staff")),
+            commercial_lease=as_flag(tracker.get_slot("commercial_lease")),
+            heavy_investment=as_flag(tracker.get_slot("heavy_investment")),
+        ).to_dict()
+        dispatcher.utter_message(**verdict_message(verdict))
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("eligibility_status", verdict["status"])]
+

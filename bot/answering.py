@@ -1,0 +1,33 @@
+"""When to answer a FAQ topic, and when to propose choices instead.
+
+A wrong answer about unemployment benefits or pay harms a jobseeker, so the
+assistant answers a topic only when the response selector is confident and
+clearly prefers it to the next one; otherwise it proposes the likely topics.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+MIN_CONFIDENCE = 0.5
+MIN_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class TopicDecision:
+    topic: Optional[str]  # the topic to answer, or None: propose choices
+    confidence: float
+
+
+def decide_topic(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -> TopicDecision:
+    selector = (parse_data.get("response_selector") or {}).get(retrieval_intent) or {}
+    ranking = selector.get("ranking") or []
+    if not ranking:
+        return TopicDecision(None, 0.0)
+    best = ranking[0]
+    confidence = float(best.get("confidence") or 0.0)
+    runner_up = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 else 0.0
+    topic = (best.get("intent_response_key") or "").split("/", 1)[-1] or None
+    if confidence < MIN_CONFIDENCE or confidence - runner_up < MIN_MARGIN:
+        return TopicDecision(None, confidence)
+    return TopicDecision(topic, confidence)

@@ -1,0 +1,26 @@
+"""Information-session booking (plain Python, no Rasa).
+
+    from bot.booking import book, upcoming_sessions, BookingError
+    from bot.storage.db import get_database, upgrade
+"""
+from bot.booking.errors import BookingError
+from bot.booking.service import (
+    BookingInfo,
+    CancelResult,
+    ChangeResult,
+    SessionInfo,
+    book,
+    cancel,
+    change_date,
+    erase_person,
+    export_person,
+    find_booking,
+    get_session,
+    upcoming_sessions,
+)
+
+__all__ = [
+    "BookingError", "BookingInfo", "CancelResult", "ChangeResult", "SessionInfo",
+    "book", "cancel", "change_date", "erase_person", "export_person", "find_booking",
+    "get_session", "upcoming_sessions",
+]

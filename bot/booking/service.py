@@ -1,0 +1,649 @@
+"""Information-session booking: list, book, cancel, change date, find, export, erase.
+
+Every function takes ``db`` (a ``bot.storage.db.Database``) first and returns
+plain dataclasses (``SessionInfo``, ``BookingInfo``...), never ORM objects.
+Errors are ``BookingError`` subclasses carrying a French ``message_fr``.
+
+Capacity under concurrency: each write locks the session row first
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction itself is
+``BEGIN IMMEDIATE``, see ``bot/storage/db.py``), then counts the seats. Locks are
+always taken in session-id order. E-mails go out after the commit.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.booking import errors
+from bot.booking.errors import BookingError  # noqa: F401  (re-exported)
+from bot.storage.db import Database
+from bot.storage.models import (
+    ACTIVE_STATUSES,
+    CANCELLED,
+    REGISTERED,
+    SEATED_STATUSES,
+    SESSION_CANCELLED,
+    SESSION_CLOSED,
+    SESSION_PLANNED,
+    WAITLISTED,
+    Booking,
+    Cae,
+    InfoSession,
+    Person,
+    Place,
+    as_utc,
+    utcnow,
+)
+
+REFERENCE_PREFIX = "RI-"
+# No 0/O, 1/I/L: easy to read out and to type.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 6
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    cae_name: str
+    cae_slug: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_left: int
+    waitlist_count: int
+    status: str
+    is_video: bool
+    video_url: Optional[str] = None
+    place_name: Optional[str] = None
+    address: Optional[str] = None
+    postal_code: Optional[str] = None
+    city: Optional[str] = None
+    departement: Optional[str] = None
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left <= 0
+
+    def label_fr(self) -> str:
+        """``mardi 3 décembre 2024 de 14 h à 16 h – Rouen (CAE Normandie)``."""
+        from bot.booking.texts import format_when
+
+        where = "en visio" if self.is_video else (self.city or self.place_name or "")
+        return f"{format_when(self.starts_at, self.ends_at)} – {where} ({self.cae_name})"
+
+    def as_dict(self) -> Dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class BookingInfo:
+    reference: str
+    status: str
+    first_name: str
+    email: Optional[str]
+    session: SessionInfo
+    waitlist_rank: Optional[int] = None  # 1 = next to get a seat
+    sequence: int = 0
+    created_at: Optional[datetime] = None
+    promoted_at: Optional[datetime] = None
+
+    def as_dict(self) -> Dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    cancelled: BookingInfo
+    promoted: List[BookingInfo] = field(default_factory=list)  # told by e-mail already
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    booking: BookingInfo  # same reference, new session
+    promoted: List[BookingInfo] = field(default_factory=list)  # on the old session
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def normalize_email(raw: Optional[str]) -> str:
+    if not raw or not str(raw).strip():
+        raise errors.MissingField("email")
+    try:
+        result = validate_email(str(raw).strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise errors.InvalidEmail() from error
+    return result.normalized.lower()
+
+
+def normalize_reference(raw: Optional[str]) -> str:
+    """``" ri 7k3p9q "`` → ``"RI-7K3P9Q"``; BookingNotFound when it cannot be one."""
+    text = re.sub(r"[\s\-_.]", "", str(raw or "")).upper()
+    if text.startswith("RI"):
+        text = text[2:]
+    if len(text) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in text):
+        raise errors.BookingNotFound()
+    return REFERENCE_PREFIX + text
+
+
+def new_reference() -> str:
+    return REFERENCE_PREFIX + "".join(
+        secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
+    )
+
+
+def fold(text: Optional[str]) -> str:
+    """Lower case, no accents, hyphens/apostrophes as spaces: ``"Saint-Étienne"`` → ``"saint etienne"``."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[-'’_.,]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"^(st|ste) ", lambda m: "saint " if m.group(1) == "st" else "sainte ", text)
+
+
+VIDEO_WORDS = {"video", "visio", "visioconference", "en ligne", "distanciel", "a distance",
+               "en visio", "zoom", "teams", "online"}
+
+
+def _clean_person(data: Mapping[str, Any]) -> Dict[str, Optional[str]]:
+    def text(key: str, limit: int) -> str:
+        return re.sub(r"\s+", " ", str(data.get(key) or "")).strip()[:limit]
+
+    first_name, last_name = text("first_name", 100), text("last_name", 100)
+    if not first_name:
+        raise errors.MissingField("first_name")
+    if not last_name:
+        raise errors.MissingField("last_name")
+    email = normalize_email(data.get("email"))
+    phone = text("phone", 40) or None
+    return {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+
+
+def _counts(s: Session, session_ids: Iterable[int]) -> Dict[int, Tuple[int, int]]:
+    """session id → (seats taken, people waiting)."""
+    ids = list(session_ids)
+    result = {i: (0, 0) for i in ids}
+    if not ids:
+        return result
+    rows = s.execute(
+        select(Booking.session_id, Booking.status, func.count())
+        .where(Booking.session_id.in_(ids), Booking.status.in_(SEATED_STATUSES + (WAITLISTED,)))
+        .group_by(Booking.session_id, Booking.status)
+    ).all()
+    for session_id, status, count in rows:
+        seated, waiting = result[session_id]
+        if status == WAITLISTED:
+            waiting += count
+        else:
+            seated += count
+        result[session_id] = (seated, waiting)
+    return result
+
+
+def _session_info(sess: InfoSession, seated: int, waiting: int) -> SessionInfo:
+    place = sess.place
+    return SessionInfo(
+        id=sess.id,
+        cae_name=sess.cae.name,
+        cae_slug=sess.cae.slug,
+        starts_at=sess.starts_at,
+        ends_at=sess.ends_at,
+        capacity=sess.capacity,
+        seats_left=max(0, sess.capacity - seated),
+        waitlist_count=waiting,
+        status=sess.status,
+        is_video=sess.is_video,
+        video_url=sess.video_url,
+        place_name=place.name if place else None,
+        address=place.address if place else None,
+        postal_code=place.postal_code if place else None,
+        city=place.city if place else None,
+        departement=place.departement if place else None,
+    )
+
+
+def _session_info_of(s: Session, sess: InfoSession) -> SessionInfo:
+    seated, waiting = _counts(s, [sess.id])[sess.id]
+    return _session_info(sess, seated, waiting)
+
+
+def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionInfo] = None
+                  ) -> BookingInfo:
+    rank = None
+    if booking.status == WAITLISTED:
+        rank = 1 + s.execute(
+            select(func.count()).select_from(Booking).where(
+                Booking.session_id == booking.session_id,
+                Booking.status == WAITLISTED,
+                Booking.position < booking.position,
+            )
+        ).scalar_one()
+    return BookingInfo(
+        reference=booking.reference,
+        status=booking.status,
+        first_name=booking.person.first_name,
+        email=booking.person.email,
+        session=session_info or _session_info_of(s, booking.session),
+        waitlist_rank=rank,
+        sequence=booking.sequence,
+        created_at=booking.created_at,
+        promoted_at=booking.promoted_at,
+    )
+
+
+def _lock_session(s: Session, session_id: Any) -> InfoSession:
+    """The session row, locked until the end of the transaction."""
+    try:
+        session_id = int(session_id)
+    except (TypeError, ValueError):
+        raise errors.SessionNotFound() from None
+    sess = s.execute(
+        select(InfoSession).where(InfoSession.id == session_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if sess is None:
+        raise errors.SessionNotFound()
+    return sess
+
+
+def _check_bookable(sess: InfoSession, now: datetime) -> None:
+    if sess.status == SESSION_CANCELLED:
+        raise errors.SessionCancelled()
+    if sess.starts_at <= now:
+        raise errors.SessionPast()
+    if sess.status == SESSION_CLOSED:
+        raise errors.SessionClosed()
+
+
+def _next_position(s: Session, session_id: int) -> int:
+    current = s.execute(
+        select(func.max(Booking.position)).where(
+            Booking.session_id == session_id, Booking.status == WAITLISTED)
+    ).scalar_one()
+    return (current or 0) + 1
+
+
+def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
+    """Give free seats to the waiting list, first come first served (session locked)."""
+    if sess.status != SESSION_PLANNED or sess.starts_at <= now:
+        return []
+    seated, _ = _counts(s, [sess.id])[sess.id]
+    free = sess.capacity - seated
+    if free <= 0:
+        return []
+    waiting = s.execute(
+        select(Booking).where(Booking.session_id == sess.id, Booking.status == WAITLISTED)
+        .order_by(Booking.position, Booking.created_at, Booking.id).limit(free)
+    ).scalars().all()
+    for booking in waiting:
+        booking.status = REGISTERED
+        booking.position = None
+        booking.promoted_at = now
+        booking.sequence += 1
+    s.flush()
+    return list(waiting)
+
+
+def _get_or_create_person(s: Session, data: Dict[str, Optional[str]], now: datetime) -> Person:
+    person = s.execute(select(Person).where(Person.email == data["email"])).scalar_one_or_none()
+    if person is None:
+        person = Person(email=data["email"], created_at=now)
+        s.add(person)
+    person.first_name = data["first_name"]
+    person.last_name = data["last_name"]
+    if data.get("phone"):
+        person.phone = data["phone"]
+    person.consent_at = now
+    s.flush()  # a concurrent insert of the same e-mail fails here; Database.run retries
+    return person
+
+
+def _load_booking(s: Session, reference: str, email: str) -> Booking:
+    reference = normalize_reference(reference)
+    booking = s.execute(
+        select(Booking).where(Booking.reference == reference)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if booking is None:
+        raise errors.BookingNotFound()
+    try:
+        email = normalize_email(email)
+    except errors.BookingError:
+        raise errors.EmailMismatch() from None
+    if booking.person.email is None or booking.person.email != email:
+        raise errors.EmailMismatch()
+    return booking
+
+
+def _now(now: Optional[datetime]) -> datetime:
+    return as_utc(now) if now else utcnow()
+
+
+def _send(infos: Iterable[BookingInfo], kind: str, mailer, notify: bool) -> None:
+    if not notify:
+        return
+    from bot.booking.mailer import notify as send
+
+    for info in infos:
+        send(info, kind, mailer=mailer)
+
+
+# --------------------------------------------------------------------------- API
+
+
+def upcoming_sessions(db: Database, where: Optional[str] = None, now: Optional[datetime] = None,
+                      cae: Optional[str] = None, limit: Optional[int] = None
+                      ) -> List[SessionInfo]:
+    """Planned sessions still to come, soonest first.
+
+    ``where``: a département code ("76", "2A", "974"; a postal code works too),
+    a city name (accents, case and hyphens ignored) or "video" ("visio", "en
+    ligne"...). ``cae``: a CAE slug. Full sessions are listed with
+    ``seats_left=0`` so the chat can offer the waiting list.
+    """
+    now = _now(now)
+    with db.reader() as s:
+        query = (
+            select(InfoSession)
+            .join(Cae, InfoSession.cae_id == Cae.id)
+            .outerjoin(Place, InfoSession.place_id == Place.id)
+            .where(InfoSession.status == SESSION_PLANNED, InfoSession.starts_at > now)
+            .order_by(InfoSession.starts_at, InfoSession.id)
+        )
+        if cae:
+            query = query.where(Cae.slug == cae)
+        sessions = s.execute(query).scalars().all()
+        sessions = [x for x in sessions if _matches(x, where)]
+        if limit:
+            sessions = sessions[:limit]
+        counts = _counts(s, [x.id for x in sessions])
+        return [_session_info(x, *counts[x.id]) for x in sessions]
+
+
+def _matches(sess: InfoSession, where: Optional[str]) -> bool:
+    wanted = fold(where)
+    if not wanted:
+        return True
+    if wanted in VIDEO_WORDS:
+        return sess.is_video
+    place = sess.place
+    if place is None or place.is_video:
+        return False
+    compact = wanted.replace(" ", "")
+    if re.fullmatch(r"\d{2}|2[ab]|97\d", compact):
+        return (place.departement or "").lower() == compact
+    if re.fullmatch(r"\d{5}", compact):
+        return place.postal_code == compact or (
+            bool(place.departement) and compact.startswith(place.departement.lower()))
+    return fold(place.city) == wanted
+
+
+def get_session(db: Database, session_id: int) -> SessionInfo:
+    with db.reader() as s:
+        sess = s.get(InfoSession, int(session_id))
+        if sess is None:
+            raise errors.SessionNotFound()
+        return _session_info_of(s, sess)
+
+
+def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent: bool,
+         waitlist_ok: bool = False, now: Optional[datetime] = None, mailer=None,
+         notify: bool = True) -> BookingInfo:
+    """Book a seat: ``status`` "registered", or "waitlisted" when the session is full
+    and ``waitlist_ok``. ``person_data``: first_name, last_name, email, phone (optional).
+
+    Nothing is stored without ``consent``. Raises ConsentRequired, MissingField,
+    InvalidEmail, SessionNotFound, SessionPast, SessionCancelled, SessionClosed,
+    AlreadyBooked, SessionFull (full and waiting list not accepted).
+    """
+    if not consent:
+        raise errors.ConsentRequired()
+    data = _clean_person(person_data)
+    now = _now(now)
+
+    def work(s: Session) -> BookingInfo:
+        sess = _lock_session(s, session_id)
+        _check_bookable(sess, now)
+        person = _get_or_create_person(s, data, now)
+        existing = s.execute(
+            select(Booking).where(Booking.person_id == person.id,
+                                  Booking.session_id == sess.id,
+                                  Booking.status.in_(ACTIVE_STATUSES))
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise errors.AlreadyBooked(existing.reference)
+        _promote(s, sess, now)  # normally a no-op: keeps "free seat ⇒ empty waiting list"
+        seated, _ = _counts(s, [sess.id])[sess.id]
+        if seated < sess.capacity:
+            status, position = REGISTERED, None
+        elif waitlist_ok:
+            status, position = WAITLISTED, _next_position(s, sess.id)
+        else:
+            raise errors.SessionFull()
+        booking = Booking(reference=new_reference(), person=person, session=sess,
+                          status=status, position=position, created_at=now, updated_at=now)
+        s.add(booking)
+        s.flush()
+        return _booking_info(s, booking)
+
+    info = db.run(work)
+    _send([info], "confirmation", mailer, notify)
+    return info
+
+
+def find_booking(db: Database, reference: str, email: str) -> BookingInfo:
+    """The booking with this reference, if ``email`` is the one it was made with.
+
+    Raises BookingNotFound (unknown reference) or EmailMismatch.
+    """
+    with db.reader() as s:
+        return _booking_info(s, _load_booking(s, reference, email))
+
+
+def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = None,
+           mailer=None, notify: bool = True) -> CancelResult:
+    """Cancel a booking; the freed seat goes to the first person waiting, who is
+    returned in ``promoted`` and told by e-mail.
+
+    Raises BookingNotFound, EmailMismatch, AlreadyCancelled, NotChangeable.
+    """
+    now = _now(now)
+
+    def work(s: Session) -> CancelResult:
+        booking = _load_booking(s, reference, email)
+        sess = _lock_session(s, booking.session_id)
+        booking = _load_booking(s, reference, email)  # fresh, now that the session is locked
+        if booking.status == CANCELLED:
+            raise errors.AlreadyCancelled()
+        if booking.status not in (REGISTERED, WAITLISTED) or sess.starts_at <= now:
+            raise errors.NotChangeable()
+        booking.status = CANCELLED
+        booking.cancelled_at = now
+        booking.position = None
+        booking.sequence += 1
+        s.flush()
+        promoted = _promote(s, sess, now)
+        info = _session_info_of(s, sess)
+        return CancelResult(
+            cancelled=_booking_info(s, booking, info),
+            promoted=[_booking_info(s, b, info) for b in promoted],
+        )
+
+    result = db.run(work)
+    _send([result.cancelled], "cancellation", mailer, notify)
+    _send(result.promoted, "promotion", mailer, notify)
+    return result
+
+
+def change_date(db: Database, reference: str, email: str, new_session_id: int,
+                waitlist_ok: bool = False, now: Optional[datetime] = None, mailer=None,
+                notify: bool = True) -> ChangeResult:
+    """Move a booking to another session (same reference). The seat freed on the
+    old session goes to its waiting list (``promoted``).
+
+    Raises BookingNotFound, EmailMismatch, AlreadyCancelled, NotChangeable,
+    SameSession, SessionNotFound, SessionPast, SessionCancelled, SessionClosed,
+    AlreadyBooked, SessionFull.
+    """
+    now = _now(now)
+
+    def work(s: Session) -> ChangeResult:
+        booking = _load_booking(s, reference, email)
+        try:
+            target_id = int(new_session_id)
+        except (TypeError, ValueError):
+            raise errors.SessionNotFound() from None
+        if booking.session_id == target_id:
+            raise errors.SameSession()
+        old_id = booking.session_id
+        locked = {sid: _lock_session(s, sid) for sid in sorted({old_id, target_id})}
+        old, new = locked[old_id], locked[target_id]
+        booking = _load_booking(s, reference, email)
+        if booking.status == CANCELLED:
+            raise errors.AlreadyCancelled()
+        if booking.status not in (REGISTERED, WAITLISTED) or old.starts_at <= now:
+            raise errors.NotChangeable()
+        _check_bookable(new, now)
+        existing = s.execute(
+            select(Booking).where(Booking.person_id == booking.person_id,
+                                  Booking.session_id == new.id,
+                                  Booking.status.in_(ACTIVE_STATUSES))
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise errors.AlreadyBooked(existing.reference)
+        _promote(s, new, now)
+        seated, _ = _counts(s, [new.id])[new.id]
+        if seated < new.capacity:
+            status, position = REGISTERED, None
+        elif waitlist_ok:
+            status, position = WAITLISTED, _next_position(s, new.id)
+        else:
+            raise errors.SessionFull()
+        booking.session = new
+        booking.status, booking.position = status, position
+        booking.promoted_at = None
+        booking.reminder_sent_at = None
+        booking.sequence += 1
+        s.flush()
+        promoted = _promote(s, old, now)
+        old_info = _session_info_of(s, old)
+        return ChangeResult(
+            booking=_booking_info(s, booking),
+            promoted=[_booking_info(s, b, old_info) for b in promoted],
+        )
+
+    result = db.run(work)
+    _send([result.booking], "date_changed", mailer, notify)
+    _send(result.promoted, "promotion", mailer, notify)
+    return result
+
+
+def export_person(db: Database, email: str) -> Dict[str, Any]:
+    """Everything stored about the person with this e-mail (JSON-ready dict).
+
+    Raises InvalidEmail or PersonNotFound.
+    """
+    email = normalize_email(email)
+    with db.reader() as s:
+        person = s.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
+        if person is None:
+            raise errors.PersonNotFound()
+        bookings = s.execute(
+            select(Booking).where(Booking.person_id == person.id).order_by(Booking.created_at)
+        ).scalars().all()
+        return _jsonable({
+            "person": {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "phone": person.phone,
+                "consent_at": person.consent_at,
+                "created_at": person.created_at,
+            },
+            "bookings": [
+                {
+                    "reference": b.reference,
+                    "status": b.status,
+                    "created_at": b.created_at,
+                    "cancelled_at": b.cancelled_at,
+                    "promoted_at": b.promoted_at,
+                    "reminder_sent_at": b.reminder_sent_at,
+                    "session": _session_info_of(s, b.session).as_dict(),
+                }
+                for b in bookings
+            ],
+        })
+
+
+def erase_person(db: Database, email: str, now: Optional[datetime] = None, mailer=None,
+                 notify: bool = True) -> Dict[str, Any]:
+    """Anonymise the person (names, e-mail, phone, consent wiped). Bookings stay
+    for the statistics; those still to come are cancelled first (their seats go to
+    the waiting lists). Returns ``{"bookings_kept": n, "cancelled": [refs],
+    "promoted": [BookingInfo]}``. Raises InvalidEmail or PersonNotFound.
+    """
+    email = normalize_email(email)
+    now = _now(now)
+
+    def work(s: Session) -> Dict[str, Any]:
+        person = s.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
+        if person is None:
+            raise errors.PersonNotFound()
+        active = s.execute(
+            select(Booking.session_id).where(Booking.person_id == person.id,
+                                             Booking.status.in_((REGISTERED, WAITLISTED)))
+        ).scalars().all()
+        sessions = [_lock_session(s, sid) for sid in sorted(set(active))]
+        cancelled, promoted = [], []
+        for sess in sessions:
+            if sess.starts_at <= now:
+                continue
+            for booking in s.execute(
+                select(Booking).where(Booking.person_id == person.id,
+                                      Booking.session_id == sess.id,
+                                      Booking.status.in_((REGISTERED, WAITLISTED)))
+                .execution_options(populate_existing=True)
+            ).scalars():
+                booking.status = CANCELLED
+                booking.cancelled_at = now
+                booking.position = None
+                booking.sequence += 1
+                cancelled.append(booking.reference)
+            s.flush()
+            promoted.extend(_promote(s, sess, now))
+        promoted_infos = [_booking_info(s, b) for b in promoted]
+        kept = s.execute(
+            select(func.count()).select_from(Booking).where(Booking.person_id == person.id)
+        ).scalar_one()
+        person.first_name = ""
+        person.last_name = ""
+        person.email = None
+        person.phone = None
+        person.consent_at = None
+        person.erased_at = now
+        return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos}
+
+    result = db.run(work)
+    _send(result["promoted"], "promotion", mailer, notify)
+    return result

@@ -1,0 +1,109 @@
+"""Website channel: Rasa's socket.io connector, for the chat widget.
+
+Differences with the stock ``socketio`` channel:
+
+- only the configured origins may connect (``cors_allowed_origins`` in the
+  credentials, from ``CAE_ALLOWED_ORIGINS``): the stock one accepts any
+  origin for the socket.io handshake and the websocket;
+- a message starting with ``/`` is text unless it is the payload of a button
+  of the assistant's last turn (see ``bot.channels.guard``): the widget sends
+  a button's payload as an ordinary message;
+- line breaks inside a message survive the widget's Markdown rendering;
+- the session request joins the browser to its session's room (Rasa 3.6
+  forgets to await it with python-socketio 5), which is what lets a reload
+  continue the same conversation.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+from bot.channels.guard import guarded_text
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_SINGLE_NEWLINE = re.compile(r"(?<!\n)[ \t]*\n(?!\n)")
+
+
+def markdown_line_breaks(text: str) -> str:
+    """Single newlines become Markdown hard breaks; paragraphs stay paragraphs."""
+    return _SINGLE_NEWLINE.sub("  \n", text)
+
+
+class WidgetOutput(SocketIOOutput):
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if isinstance(response, dict) and isinstance(response.get("text"), str):
+            response = dict(response, text=markdown_line_breaks(response["text"]))
+        await super()._send_message(socket_id, response)
+
+
+class SocketIOChannel(SocketIOInput):
+    """The widget's channel (credentials key ``bot.channels.socketio.SocketIOChannel``)."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        channel = super().from_credentials(credentials)
+        origins = credentials.get("cors_allowed_origins") or []
+        if isinstance(origins, str):
+            origins = [o.strip() for o in origins.split(",") if o.strip()]
+        channel.cors_allowed_origins = list(origins)
+        return channel
+
+    cors_allowed_origins: list = []
+    _app: Any = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        if self.sio is None:
+            return super().get_output_channel()
+        return WidgetOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        channel = self
+
+        async def checked(message: UserMessage) -> None:
+            if not (message.text or "").strip():
+                # The widget sends an empty "init payload" when a conversation
+                # starts; there is nothing to answer.
+                return
+            text, extra = await guarded_text(channel._app, message.sender_id, message.text or "")
+            message.text = text
+            if extra:
+                message.metadata = {**(message.metadata or {}), **extra}
+            message.output_channel = WidgetOutput(channel.sio, channel.bot_message_evt)
+            await on_new_message(message)
+
+        socket_blueprint = super().blueprint(checked)
+        # Engine.IO refuses any request (polling or websocket) whose Origin is
+        # not listed; with no origin configured, no browser page may connect.
+        engine = self.sio.eio
+        engine.cors_allowed_origins = list(self.cors_allowed_origins) or ["null-origin-refused"]
+        # The CORS headers themselves come from Rasa's --cors (Sanic-CORS, the
+        # same list, see bot/servers.py); two Access-Control-Allow-Origin
+        # headers would make browsers refuse every answer.
+        engine._cors_headers = lambda environ: []
+
+        # Rasa 3.6's handler calls AsyncServer.enter_room without awaiting it
+        # (a coroutine in python-socketio 5.x), so the browser never joins its
+        # session's room and receives no answer: replace that handler.
+        @self.sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            session_id = (data or {}).get("session_id")
+            if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = self.sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @socket_blueprint.listener("before_server_start")
+        async def keep_app(app, _loop) -> None:
+            channel._app = app
+
+        return socket_blueprint

@@ -1,0 +1,49 @@
+"""python -m bot.eligibility [--json] "TEXT" [--situation S] [--hire-staff] [--commercial-lease] [--heavy-investment]"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.eligibility import SITUATIONS, assess
+
+STATUS_FR = {
+    "eligible": "Éligible",
+    "redirect": "À orienter vers une CAE spécialisée",
+    "not_eligible": "Non éligible",
+    "to_review": "À étudier en entretien individuel",
+}
+REDIRECT_FR = {"batiment": "CAE du bâtiment", "sap": "CAE de services à la personne",
+               "agri": "CAE agri-rurale", "culture": "CAE culture"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.eligibility",
+                                     description="Can this project be hosted by a CAE?")
+    parser.add_argument("text", help="the activity, as the person wrote it")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--situation", choices=list(SITUATIONS))
+    parser.add_argument("--hire-staff", action="store_true", default=None)
+    parser.add_argument("--commercial-lease", action="store_true", default=None)
+    parser.add_argument("--heavy-investment", action="store_true", default=None)
+    args = parser.parse_args(argv)
+    verdict = assess(args.text, situation=args.situation, hire_staff=args.hire_staff,
+                     commercial_lease=args.commercial_lease, heavy_investment=args.heavy_investment)
+    if args.json:
+        print(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        return 0
+    status = STATUS_FR[verdict.status]
+    if verdict.redirect:
+        status += f" ({REDIRECT_FR[verdict.redirect]})"
+    print(f"Verdict : {status}")
+    print(f"Activité reconnue : {', '.join(verdict.matched) or 'aucune'}")
+    for reason in verdict.reasons:
+        print(f"- {reason}")
+    print("Sources :")
+    for source in verdict.sources:
+        print(f"  [{source['file']}] « {' '.join(source['passage'].split())} »")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The verdict: which rules of rules.yml apply to a project, and what follows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from bot.eligibility.lexicon import Match, recognize
+
+RULES_FILE = Path(__file__).resolve().parent / "rules.yml"
+
+OUTCOMES = ("eligible", "redirect", "to_review", "not_eligible")  # least to most strict
+REDIRECTS = ("batiment", "sap", "agri", "culture")
+CRITERIA = ("hire_staff", "commercial_lease", "heavy_investment")
+
+# Situation values, with French labels for buttons.
+SITUATIONS: dict[str, str] = {
+    "jobseeker_are": "Demandeur d'emploi (ARE)",
+    "rsa": "Bénéficiaire du RSA",
+    "employee_part_time": "Salarié à temps partiel",
+    "employee_full_time": "Salarié à temps plein",
+    "student": "Étudiant",
+    "retired": "Retraité",
+    "other": "Autre situation",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    outcome: str
+    explanation: str
+    when: dict[str, Any]
+    source: dict[str, str]
+    see_also: tuple[dict[str, str], ...] = ()
+    redirect: Optional[str] = None
+    examples: dict[str, list] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def sources(self) -> list[dict[str, str]]:
+        return [self.source, *self.see_also]
+
+
+def load_rules(path: Path = RULES_FILE) -> list[Rule]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Rule(id=r["id"], outcome=r["outcome"], explanation=" ".join(str(r["explanation"]).split()),
+             when=r["when"], source=r["source"], see_also=tuple(r.get("see_also") or ()),
+             redirect=r.get("redirect"), examples=r.get("examples") or {})
+        for r in raw["rules"]
+    ]
+
+
+@lru_cache(maxsize=1)
+def rules() -> tuple[Rule, ...]:
+    return tuple(load_rules())
+
+
+@dataclass
+class Verdict:
+    status: str
+    redirect: Optional[str]
+    reasons: list[str]
+    matched: list[str]  # labels of the recognised activities
+    rules: list[str]  # ids of the rules applied
+    sources: list[dict[str, str]]
+    matches: list[Match] = field(default_factory=list)  # details (not in to_dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "redirect": self.redirect, "reasons": list(self.reasons),
+                "matched": list(self.matched), "rules": list(self.rules), "sources": list(self.sources)}
+
+
+def _de(label: str) -> str:
+    return f"d'{label}" if label[:1].lower() in "aeiouyhéèêâîôû" else f"de {label}"
+
+
+def _explain(rule: Rule, match: Optional[Match] = None) -> str:
+    label = match.label if match else ""
+    return rule.explanation.format(
+        label=label, de_label=_de(label) if label else "", regulator=(match.regulator if match else "") or "",
+        clarify=(match.clarify if match else "") or "",
+    )
+
+
+def assess(text: str, *, situation: Optional[str] = None, hire_staff: Optional[bool] = None,
+           commercial_lease: Optional[bool] = None, heavy_investment: Optional[bool] = None,
+           use_spacy: bool = True) -> Verdict:
+    """The eligibility verdict for a project described in free text, plus the other criteria.
+
+    ``None`` means "not asked / don't know": the criterion is then left out.
+    """
+    if situation is not None and situation not in SITUATIONS:
+        raise ValueError(f"unknown situation {situation!r}; expected one of {', '.join(SITUATIONS)}")
+    matches = recognize(text or "", use_spacy=use_spacy)
+    active = [m for m in matches if not m.negated]
+    applied: list[tuple[Rule, Optional[Match]]] = []
+    by_when = {tuple(sorted((k, str(v)) for k, v in r.when.items())): r for r in rules()}
+
+    def rule_for(**when: Any) -> Optional[Rule]:
+        return by_when.get(tuple(sorted((k, str(v)) for k, v in when.items())))
+
+    # Activities.
+    for match in active:
+        category = "ambiguous" if match.category == "ambiguous" else match.category
+        rule = rule_for(activity="ambiguous") if category == "ambiguous" else rule_for(category=category)
+        if rule:
+            applied.append((rule, match))
+    if not active:
+        negated = [m for m in matches if m.negated]
+        rule = rule_for(activity="negated_only" if negated else "unknown")
+        applied.append((rule, negated[0] if negated else None))
+    redirects = {r.redirect for r, _ in applied if r.outcome == "redirect"}
+    if len(redirects) > 1:
+        applied.append((rule_for(activity="several_specialised"), None))
+
+    # Other criteria.
+    if situation:
+        rule = rule_for(situation=situation)
+        if rule:
+            applied.append((rule, None))
+    for name, value in (("hire_staff", hire_staff), ("commercial_lease", commercial_lease),
+                        ("heavy_investment", heavy_investment)):
+        if value is not None:
+            rule = rule_for(criterion=name, value=bool(value))
+            if rule:
+                applied.append((rule, None))
+
+    status = max((r.outcome for r, _ in applied), key=OUTCOMES.index)
+    if status == "redirect" and len(redirects) > 1:
+        status = "to_review"
+    reasons: list[str] = []
+    rule_ids: list[str] = []
+    sources: list[dict[str, str]] = []
+    for rule, match in applied:
+        reason = _explain(rule, match)
+        if reason not in reasons:
+            reasons.append(reason)
+        if rule.id not in rule_ids:
+            rule_ids.append(rule.id)
+        for source in rule.sources:
+            if source not in sources:
+                sources.append(dict(source))
+    if len(active) > 1 and status != "to_review" and len({m.category for m in active}) > 1:
+        reasons.append("Votre projet réunit plusieurs activités (la multi-activité est possible en CAE) : "
+                       "la réponse tient compte de la plus encadrée.")
+    return Verdict(
+        status=status,
+        redirect=next(iter(redirects)) if status == "redirect" else None,
+        reasons=reasons,
+        matched=[m.label for m in active],
+        rules=rule_ids,
+        sources=sources,
+        matches=matches,
+    )

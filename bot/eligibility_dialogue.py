@@ -1,0 +1,97 @@
+"""The eligibility conversation's plain-Python side.
+
+Reading the person's answers (situation, yes / no / don't know), spotting a
+correction of the activity, and turning the engine's verdict into a short
+French message with the next step as buttons. The rules themselves live in
+bot/eligibility/.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from bot.vocabulary import normalise
+
+SITUATIONS: dict[str, str] = {
+    "jobseeker_are": "Demandeur d'emploi (ARE)",
+    "rsa": "Bénéficiaire du RSA",
+    "employee_part_time": "Salarié à temps partiel",
+    "employee_full_time": "Salarié à temps plein",
+    "student": "Étudiant",
+    "retired": "Retraité",
+    "other": "Autre situation",
+}
+
+# Keywords, without accents, tried in this order (the first that matches wins).
+SITUATION_PATTERNS: list[tuple[str, str]] = [
+    ("rsa", r"\brsa\b|revenu de solidarite"),
+    ("jobseeker_are", r"chomage|chomeu|pole emploi|france travail|\bare\b|demandeu\w* d.?emploi|sans emploi|indemnis|licenci|rupture conventionnelle"),
+    ("employee_part_time", r"temps partiel|mi.?temps|\bpartiel|80 ?%|quelques heures"),
+    ("employee_full_time", r"temps plein|temps complet|salari|\bcdi\b|\bcdd\b|en poste|j.?ai un (emploi|travail|job)"),
+    ("student", r"etudian|etudes|\bfac\b|universit|ecole|alternan"),
+    ("retired", r"retrait"),
+    ("other", r"autre|aucune|rien de tout|independant|auto.?entrepreneur|micro.?entrepr|au foyer|conge parental"),
+]
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+CORRECTION = re.compile(r"^(en fait|non[ ,]|plutot|finalement|correction|je me suis trompe|pardon)")
+
+
+def parse_situation(text: str) -> Optional[str]:
+    """A situation id from the person's words (or a button's label), or None."""
+    cleaned = normalise(text or "").strip()
+    for situation, label in SITUATIONS.items():
+        if cleaned == normalise(label):
+            return situation
+    for situation, pattern in SITUATION_PATTERNS:
+        if re.search(pattern, cleaned):
+            return situation
+    return None
+
+
+def looks_like_correction(text: str) -> bool:
+    return bool(CORRECTION.search(normalise(text or "").strip()))
+
+
+def as_flag(answer: Optional[str]) -> Optional[bool]:
+    """yes/no/unknown slot value -> True/False/None for the engine."""
+    return {YES: True, NO: False}.get(answer or "")
+
+
+def topic_button(title: str, topic: str) -> dict[str, str]:
+    return {"title": title, "payload": f'/ask_topic{{"faq_topic":"{topic}"}}'}
+
+
+NEXT_STEPS = {
+    "join": topic_button("Les étapes pour rejoindre une CAE", "steps_to_join"),
+    "specialised": topic_button("Les CAE spécialisées", "specialised_caes"),
+    "excluded": topic_button("Les activités exclues", "excluded_activities"),
+    "again": {"title": "Vérifier un autre projet", "payload": "/check_eligibility"},
+}
+
+HEADLINES = {
+    "eligible": "Bonne nouvelle : votre projet peut a priori être accueilli dans une CAE.",
+    "redirect": "Votre projet relève plutôt d'une CAE spécialisée.",
+    "not_eligible": "Désolé, d'après nos sources, cette activité ne peut pas être exercée en CAE.",
+    "to_review": "Votre projet sera étudié lors de l'entretien individuel avec la CAE.",
+}
+
+REDIRECT_NAMES = {
+    "batiment": "une CAE du bâtiment",
+    "sap": "une CAE de services à la personne",
+    "agri": "une CAE agri-rurale",
+    "culture": "une CAE culture",
+}
+
+
+def verdict_message(verdict: dict[str, Any]) -> dict[str, Any]:
+    """The verdict as one chat message: headline, reasons, next steps as buttons."""
+    status = verdict["status"]
+    lines = [HEADLINES[status]]
+    if status == "redirect" and verdict.get("redirect") in REDIRECT_NAMES:
+        lines[0] = f"Votre projet relève plutôt de {REDIRECT_NAMES[verdict['redirect']]}."
+    lines += [f"- {reason}" for reason in verdict.get("reasons") or []]
+    next_step = {"eligible": "join", "to_review": "join", "redirect": "specialised", "not_eligible": "excluded"}
+    buttons = [NEXT_STEPS[next_step[status]], NEXT_STEPS["again"]]
+    return {"text": "\n".join(lines), "buttons": buttons}

@@ -1,0 +1,127 @@
+"""Held-out evaluation of the FAQ answers (``make eval``).
+
+Each held-out question is sent as the first message of a new conversation;
+the answer counts as right only when the assistant answered that very topic.
+Proposing choices counts as not answered (wrong for accuracy, but never a
+confident wrong answer). Prints per-topic precision and recall, and accuracy.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
+
+from bot import settings
+
+HELDOUT_FILE = settings.ROOT / "tests" / "data" / "faq_heldout.yml"
+NOT_ANSWERED = "(pas de réponse)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    expected: str
+    answered: Optional[str]  # topic answered, or None
+
+    @property
+    def right(self) -> bool:
+        return self.answered == self.expected
+
+
+def load_heldout(path: Path = HELDOUT_FILE) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["heldout"]
+
+
+def answered_topic(replies: Iterable[dict], answers: dict[str, str]) -> Optional[str]:
+    """Which topic the assistant answered, recognised from the reply's text."""
+    by_text = {text.strip(): topic for topic, text in answers.items()}
+    for reply in replies:
+        topic = by_text.get((reply.get("text") or "").strip())
+        if topic:
+            return topic
+    return None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+
+    @property
+    def accuracy(self) -> float:
+        return sum(o.right for o in self.outcomes) / len(self.outcomes) if self.outcomes else 0.0
+
+    @property
+    def confident_errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.answered and not o.right]
+
+    def per_topic(self) -> dict[str, tuple[float, float, int]]:
+        """topic -> (precision, recall, support)."""
+        support = Counter(o.expected for o in self.outcomes)
+        answered = Counter(o.answered for o in self.outcomes if o.answered)
+        right = Counter(o.expected for o in self.outcomes if o.right)
+        rows = {}
+        for topic in sorted(set(support) | set(answered)):
+            precision = right[topic] / answered[topic] if answered[topic] else 0.0
+            recall = right[topic] / support[topic] if support[topic] else 0.0
+            rows[topic] = (precision, recall, support[topic])
+        return rows
+
+    def format(self) -> str:
+        lines = [f"{'topic':<32} {'precision':>9} {'recall':>7} {'n':>4}"]
+        for topic, (precision, recall, n) in self.per_topic().items():
+            lines.append(f"{topic:<32} {precision:>9.2f} {recall:>7.2f} {n:>4}")
+        unanswered = sum(1 for o in self.outcomes if o.answered is None)
+        lines += [
+            "",
+            f"questions: {len(self.outcomes)}  accuracy: {self.accuracy:.3f}  "
+            f"choices proposed instead: {unanswered}  confident wrong answers: {len(self.confident_errors)}",
+        ]
+        for o in self.outcomes:
+            if not o.right:
+                lines.append(f"  [{o.expected} -> {o.answered or NOT_ANSWERED}] {o.text}")
+        return "\n".join(lines)
+
+
+async def evaluate_agent(agent, items: list[dict], answers: dict[str, str]) -> Report:
+    outcomes = []
+    for number, item in enumerate(items):
+        replies = await agent.handle_text(item["text"], sender_id=f"heldout-{number}-{time.time_ns()}")
+        outcomes.append(Outcome(item["text"], item["topic"], answered_topic(replies or [], answers)))
+    return Report(outcomes)
+
+
+def faq_answers() -> dict[str, str]:
+    from bot.faq import load_topics
+
+    return {topic.id: topic.answer for topic in load_topics()}
+
+
+async def _evaluate(model: Path, actions_url: str) -> Report:
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook"))
+    agent = await load_agent(model_path=str(model), endpoints=endpoints)
+    return await evaluate_agent(agent, load_heldout(), faq_answers())
+
+
+def main() -> int:
+    from bot.servers import ActionServer, free_port
+    from bot.training import ensure_model
+
+    model = ensure_model()
+    with ActionServer(port=free_port()) as actions:
+        report = asyncio.run(_evaluate(model, actions.url))
+    print(report.format())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""``python -m bot.faq sync|check``: keep nlu/faq/responses.yml in step with the knowledge file."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.faq import RESPONSES_FILE, ROOT, is_up_to_date, load_topics, passage_found, sync
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.faq", description=__doc__)
+    parser.add_argument("command", choices=["sync", "check"])
+    args = parser.parse_args(argv)
+    relative = RESPONSES_FILE.relative_to(ROOT)
+    if args.command == "sync":
+        changed = sync()
+        print(f"{relative}: {'written' if changed else 'already up to date'} ({len(load_topics())} topics)")
+        return 0
+    problems = []
+    if not is_up_to_date():
+        problems.append(f"{relative} is out of date: run `python -m bot.faq sync`")
+    for topic in load_topics():
+        for source in topic.sources:
+            try:
+                if not passage_found(source):
+                    problems.append(f"{topic.id}: passage not found in {source.file}: {source.passage[:60]!r}")
+            except FileNotFoundError:
+                problems.append(f"{topic.id}: seed file not found: {source.file}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{relative} is up to date")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

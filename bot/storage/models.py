@@ -1,0 +1,223 @@
+"""Tables shared by the whole app.
+
+Every timestamp is stored in UTC (``UTCDateTime`` gives back aware datetimes on
+SQLite and PostgreSQL alike). ``Person`` is generic: the training-progress
+feature uses it too.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC datetime; naive values are taken as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """``timestamptz`` on PostgreSQL, naive-UTC text on SQLite; always aware UTC in Python."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return as_utc(value)
+
+
+# Session statuses.
+SESSION_PLANNED = "planned"
+SESSION_CANCELLED = "cancelled"
+SESSION_CLOSED = "closed"
+SESSION_STATUSES = (SESSION_PLANNED, SESSION_CANCELLED, SESSION_CLOSED)
+
+# Booking statuses, as enDI records attendance (plus our waiting list).
+REGISTERED = "registered"
+WAITLISTED = "waitlisted"
+CANCELLED = "cancelled"
+ATTENDED = "attended"
+ABSENT = "absent"
+EXCUSED = "excused"
+BOOKING_STATUSES = (REGISTERED, WAITLISTED, CANCELLED, ATTENDED, ABSENT, EXCUSED)
+# A person holds at most one of these per session (enforced by a partial unique index).
+ACTIVE_STATUSES = (REGISTERED, WAITLISTED, ATTENDED, ABSENT, EXCUSED)
+# Statuses that take a seat.
+SEATED_STATUSES = (REGISTERED, ATTENDED, ABSENT, EXCUSED)
+
+_active_in = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+
+
+def _in_list(column: str, values) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
+class Cae(Base):
+    __tablename__ = "cae"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    slug = Column(String(80), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    places = relationship("Place", back_populates="cae")
+    sessions = relationship("InfoSession", back_populates="cae")
+
+    def __repr__(self) -> str:
+        return f"<Cae {self.slug}>"
+
+
+class Place(Base):
+    __tablename__ = "place"
+    __table_args__ = (
+        CheckConstraint("is_video OR (address IS NOT NULL AND city IS NOT NULL)", name="where"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    address = Column(String(300))
+    postal_code = Column(String(10))
+    city = Column(String(120))
+    departement = Column(String(3), index=True)  # "76", "2A", "974"
+    is_video = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+    cae = relationship("Cae", back_populates="places")
+    sessions = relationship("InfoSession", back_populates="place")
+
+    def __repr__(self) -> str:
+        return f"<Place {self.name}>"
+
+
+class InfoSession(Base):
+    """A collective information session ("réunion d'information collective")."""
+
+    __tablename__ = "info_session"
+    __table_args__ = (
+        CheckConstraint("place_id IS NOT NULL OR video_url IS NOT NULL", name="where"),
+        CheckConstraint("capacity > 0", name="capacity"),
+        CheckConstraint("ends_at > starts_at", name="dates"),
+        CheckConstraint(_in_list("status", SESSION_STATUSES), name="status"),
+        Index("ix_info_session_status_starts_at", "status", "starts_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="CASCADE"), nullable=False, index=True)
+    place_id = Column(Integer, ForeignKey("place.id", ondelete="RESTRICT"), index=True)
+    video_url = Column(String(500))
+    starts_at = Column(UTCDateTime, nullable=False)
+    ends_at = Column(UTCDateTime, nullable=False)
+    capacity = Column(Integer, nullable=False)
+    status = Column(String(20), nullable=False, default=SESSION_PLANNED,
+                    server_default=SESSION_PLANNED)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    cae = relationship("Cae", back_populates="sessions")
+    place = relationship("Place", back_populates="sessions")
+    bookings = relationship("Booking", back_populates="session")
+
+    @property
+    def is_video(self) -> bool:
+        return bool(self.video_url) or bool(self.place is not None and self.place.is_video)
+
+    def __repr__(self) -> str:
+        return f"<InfoSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+class Person(Base):
+    """Someone who gave us their contact details (with consent). Generic, shared."""
+
+    __tablename__ = "person"
+
+    id = Column(Integer, primary_key=True)
+    first_name = Column(String(100), nullable=False, default="")
+    last_name = Column(String(100), nullable=False, default="")
+    # Normalised (lower case); NULL once the person has been erased.
+    email = Column(String(254), unique=True)
+    phone = Column(String(40))
+    consent_at = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    erased_at = Column(UTCDateTime)
+
+    bookings = relationship("Booking", back_populates="person")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"
+
+
+class Booking(Base):
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint(_in_list("status", BOOKING_STATUSES), name="status"),
+        # One active booking per person and session.
+        Index(
+            "uq_booking_person_session_active",
+            "person_id",
+            "session_id",
+            unique=True,
+            sqlite_where=text(_active_in),
+            postgresql_where=text(_active_in),
+        ),
+        Index("ix_booking_session_id_status", "session_id", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(12), nullable=False, unique=True)  # "RI-7K3P9Q"
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="RESTRICT"), nullable=False,
+                       index=True)
+    session_id = Column(Integer, ForeignKey("info_session.id", ondelete="CASCADE"),
+                        nullable=False)
+    status = Column(String(20), nullable=False)
+    position = Column(Integer)  # order on the waiting list (waitlisted only)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    cancelled_at = Column(UTCDateTime)
+    promoted_at = Column(UTCDateTime)
+    reminder_sent_at = Column(UTCDateTime)
+    # Incremented on each change, used as the .ics SEQUENCE so calendars update.
+    sequence = Column(Integer, nullable=False, default=0, server_default=text("0"))
+
+    person = relationship("Person", back_populates="bookings")
+    session = relationship("InfoSession", back_populates="bookings")
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.reference} {self.status}>"

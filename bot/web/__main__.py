@@ -1,0 +1,24 @@
+"""``python -m bot.web``: serve the widget page (port ``CAE_WEB_PORT``, default 8000)."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from aiohttp import web
+
+from bot import settings
+from bot.web.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.web")
+    parser.add_argument("--host", default=settings.HOST)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CAE_WEB_PORT", "8000")))
+    parser.add_argument("--rasa-url", default=None, help="Rasa's URL as the browser sees it")
+    args = parser.parse_args()
+    web.run_app(create_app(rasa_url=args.rasa_url), host=args.host, port=args.port,
+                print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

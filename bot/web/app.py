@@ -1,0 +1,111 @@
+"""The aiohttp application: the widget page (``/``) and ``/static/...``.
+
+The chat widget is ``rasa-webchat`` from the npm registry, installed by
+``make setup`` (``npm ci``) into ``node_modules/`` and served from here as
+``/static/vendor/rasa-webchat.js``: nothing comes from a CDN at run time.
+``/static/cae-widget.js`` is the one-line loader a CAE puts on its own site.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import os
+from pathlib import Path
+from string import Template
+from typing import Optional
+
+from aiohttp import web
+
+from bot import settings
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+WEBCHAT_BUNDLE = settings.ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+RASA_URL_KEY = web.AppKey("rasa_url", str)
+PUBLIC_URL_KEY = web.AppKey("public_url", str)
+
+
+def default_rasa_url() -> str:
+    """Rasa's URL as the browser sees it: ``CAE_PUBLIC_RASA_URL`` or the local server."""
+    configured = os.environ.get("CAE_PUBLIC_RASA_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    host = "127.0.0.1" if settings.HOST in ("0.0.0.0", "::") else settings.HOST
+    return f"http://{host}:{settings.RASA_PORT}"
+
+
+def embed_snippet(public_url: str, rasa_url: str) -> str:
+    return (
+        f'<script src="{public_url}/static/cae-widget.js"\n'
+        f'        data-rasa-url="{rasa_url}" defer></script>'
+    )
+
+
+def _public_url(request: web.Request) -> str:
+    configured = request.app[PUBLIC_URL_KEY]
+    if configured:
+        return configured
+    return f"{request.scheme}://{request.host}"
+
+
+async def index(request: web.Request) -> web.Response:
+    rasa_url = request.app[RASA_URL_KEY]
+    public_url = _public_url(request)
+    page = Template((TEMPLATES_DIR / "index.html").read_text(encoding="utf-8")).substitute(
+        rasa_url=html.escape(rasa_url, quote=True),
+        snippet=html.escape(embed_snippet(public_url, rasa_url)),
+    )
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+# The bundle's CSS imports a web font from Google's CDN; the widget falls back
+# to the system font without it, and nothing is fetched from outside.
+CDN_FONT_IMPORT = "@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);"
+
+
+@functools.lru_cache(maxsize=2)
+def _bundle(path: Path, mtime: float) -> bytes:
+    return path.read_text(encoding="utf-8").replace(CDN_FONT_IMPORT, "").encode("utf-8")
+
+
+async def webchat_bundle(request: web.Request) -> web.StreamResponse:
+    if not WEBCHAT_BUNDLE.exists():
+        return web.Response(
+            status=503, text="Le widget n'est pas installé : lancez « make setup » (npm ci).",
+            content_type="text/plain",
+        )
+    body = _bundle(WEBCHAT_BUNDLE, WEBCHAT_BUNDLE.stat().st_mtime)
+    return web.Response(body=body, content_type="application/javascript", charset="utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def favicon(_: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
+async def health(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    reply = await handler(request)
+    reply.headers.setdefault("X-Content-Type-Options", "nosniff")
+    reply.headers.setdefault("Referrer-Policy", "same-origin")
+    return reply
+
+
+def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None) -> web.Application:
+    """The web application; more routes (coach dashboard) can be added to it."""
+    app = web.Application(middlewares=[security_headers])
+    app[RASA_URL_KEY] = (rasa_url or default_rasa_url()).rstrip("/")
+    app[PUBLIC_URL_KEY] = (public_url or os.environ.get("CAE_PUBLIC_WEB_URL", "")).strip().rstrip("/")
+    app.router.add_get("/", index, name="widget_page")
+    app.router.add_get("/health", health)
+    app.router.add_get("/favicon.ico", favicon)
+    # Registered before the static folder so that it wins over /static/.
+    app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    return app

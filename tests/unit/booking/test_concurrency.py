@@ -1,0 +1,74 @@
+"""Capacity holds when 200 people book a 20-seat session at the same moment,
+each request in its own thread with its own connection (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import select
+from sqlalchemy.pool import NullPool
+
+from bot.booking import errors
+from bot.booking.service import book, get_session
+from bot.storage.db import Database
+from bot.storage.models import Booking
+from tests.unit.booking.conftest import add_session, person
+
+REQUESTS, SEATS = 200, 20
+
+
+def _hammer(db_url, calls):
+    """Run ``calls`` (functions of a Database) all at once, one thread each."""
+    database = Database(db_url, poolclass=NullPool)  # one connection per request
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            return call(database)
+        except errors.BookingError as error:
+            return error
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return list(pool.map(run, calls))
+    finally:
+        database.dispose()
+
+
+def test_200_requests_for_20_seats(db, db_url):
+    sid = add_session(db, capacity=SEATS)
+    calls = [
+        (lambda database, n=n: book(database, sid, person(n), consent=True, waitlist_ok=True,
+                                    notify=False))
+        for n in range(REQUESTS)
+    ]
+    results = _hammer(db_url, calls)
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Counter(r.status for r in results) == {"registered": SEATS,
+                                                  "waitlisted": REQUESTS - SEATS}
+    assert len({r.reference for r in results}) == REQUESTS
+    assert len({r.email for r in results}) == REQUESTS
+    ranks = sorted(r.waitlist_rank for r in results if r.status == "waitlisted")
+    assert ranks == list(range(1, REQUESTS - SEATS + 1))
+    with db.Session() as s:
+        rows = s.execute(select(Booking.status, Booking.position)
+                         .where(Booking.session_id == sid)).all()
+    assert len(rows) == REQUESTS
+    assert Counter(status for status, _ in rows)["registered"] == SEATS
+    positions = [p for status, p in rows if status == "waitlisted"]
+    assert sorted(positions) == list(range(1, REQUESTS - SEATS + 1))
+    info = get_session(db, sid)
+    assert (info.seats_left, info.waitlist_count) == (0, REQUESTS - SEATS)
+
+
+def test_same_person_twice_at_once_gets_one_booking(db, db_url):
+    sid = add_session(db, capacity=SEATS)
+    calls = [(lambda database: book(database, sid, person(1), consent=True, notify=False))
+             for _ in range(20)]
+    results = _hammer(db_url, calls)
+    booked = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, errors.AlreadyBooked)]
+    assert len(booked) == 1 and len(refused) == 19
+    assert get_session(db, sid).seats_left == SEATS - 1
