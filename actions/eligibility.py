@@ -45,10 +45,10 @@ class ValidateEligibilityForm(FormValidationAction):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         text = str(value or "").strip()
-        if intent == "dont_know":
+        match = best_match(text)
+        if match is None and intent in ("dont_know", "affirm", "deny"):
             dispatcher.utter_message(response="utter_describe_activity_help")
             return {"activity_description": None}
-        match = best_match(text)
         if match is None:
             # A question about CAEs asked instead of a description: answer it, ask again.
             topic = decide_topic(message).topic if intent == "faq" else None
@@ -69,6 +69,16 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(text="D'accord, reprenons.")
             return {"activity_confirmed": None, "activity_description": None, "activity_label": None}
         return {"activity_confirmed": True}
+
+    async def extract_situation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A situation said in words the classifier took for a question
+        ("je suis au chômage") is still an answer."""
+        if tracker.get_slot("requested_slot") != "situation":
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        return {"situation": text} if parse_situation(text) else {}
 
     async def validate_situation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -20,7 +20,10 @@ class TopicDecision:
 
 
 def decide_topic(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -> TopicDecision:
-    selector = (parse_data.get("response_selector") or {}).get(retrieval_intent) or {}
+    selectors = parse_data.get("response_selector") or {}
+    # Keyed by the retrieval intent, or "default" when the ResponseSelector is
+    # trained on all retrieval intents at once (our config).
+    selector = selectors.get(retrieval_intent) or selectors.get("default") or {}
     ranking = selector.get("ranking") or []
     if not ranking:
         return TopicDecision(None, 0.0)

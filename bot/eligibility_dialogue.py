@@ -78,10 +78,10 @@ HEADLINES = {
 }
 
 REDIRECT_NAMES = {
-    "batiment": "une CAE du bâtiment",
-    "sap": "une CAE de services à la personne",
-    "agri": "une CAE agri-rurale",
-    "culture": "une CAE culture",
+    "batiment": "CAE du bâtiment",
+    "sap": "CAE de services à la personne",
+    "agri": "CAE agri-rurale",
+    "culture": "CAE culture",
 }
 
 
@@ -90,7 +90,7 @@ def verdict_message(verdict: dict[str, Any]) -> dict[str, Any]:
     status = verdict["status"]
     lines = [HEADLINES[status]]
     if status == "redirect" and verdict.get("redirect") in REDIRECT_NAMES:
-        lines[0] = f"Votre projet relève plutôt de {REDIRECT_NAMES[verdict['redirect']]}."
+        lines[0] = f"Votre projet relève plutôt d'une {REDIRECT_NAMES[verdict['redirect']]}."
     lines += [f"- {reason}" for reason in verdict.get("reasons") or []]
     next_step = {"eligible": "join", "to_review": "join", "redirect": "specialised", "not_eligible": "excluded"}
     buttons = [NEXT_STEPS[next_step[status]], NEXT_STEPS["again"]]

@@ -37,3 +37,17 @@ def test_never_proposes_small_talk_or_unknown_topics_and_caps_at_three():
 def test_nothing_to_propose_gives_an_empty_list():
     assert suggest(parse([("greet", 0.5), ("goodbye", 0.5)])) == []
     assert suggest({}) == []
+
+
+def test_decide_topic_answers_only_a_clear_favourite():
+    from bot.answering import decide_topic
+
+    def selector(key, *ranking):
+        return {"response_selector": {"all_retrieval_intents": ["faq"], key: {"ranking": [
+            {"intent_response_key": f"faq/{t}", "confidence": c} for t, c in ranking]}}}
+
+    assert decide_topic(selector("default", ("cape", 0.9), ("vat", 0.05))).topic == "cape"
+    assert decide_topic(selector("faq", ("cape", 0.9), ("vat", 0.05))).topic == "cape"
+    assert decide_topic(selector("default", ("cape", 0.45), ("vat", 0.05))).topic is None  # not confident
+    assert decide_topic(selector("default", ("cape", 0.55), ("vat", 0.45))).topic is None  # too close
+    assert decide_topic({}).topic is None
