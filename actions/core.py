@@ -18,14 +18,19 @@ class ActionFallbackChoices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        choices = suggest(tracker.latest_message or {}, topic_titles=topic_titles())
-        if choices:
-            dispatcher.utter_message(
-                response="utter_did_you_mean", buttons=[c.as_button() for c in choices]
-            )
-        else:
-            dispatcher.utter_message(response="utter_ask_rephrase")
+        propose_choices(dispatcher, tracker.latest_message or {}, topic_titles())
         return []
+
+
+def propose_choices(
+    dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: dict[str, str]
+) -> None:
+    """The likely subjects as buttons, or a request to rephrase when there are none."""
+    choices = suggest(parse_data, topic_titles=titles)
+    if choices:
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=[c.as_button() for c in choices])
+    else:
+        dispatcher.utter_message(response="utter_ask_rephrase")
 
 
 def topic_titles() -> dict[str, str]:

@@ -7,9 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.core import topic_titles
+from actions.core import propose_choices, topic_titles
 from bot.answering import decide_topic
-from bot.suggestions import suggest
 
 
 class ActionAnswerFaq(Action):
@@ -27,13 +26,7 @@ class ActionAnswerFaq(Action):
         if decision.topic in titles:
             dispatcher.utter_message(response=f"utter_faq/{decision.topic}")
             return [SlotSet("faq_topic", decision.topic)]
-        choices = suggest(parse_data, topic_titles=titles)
-        if choices:
-            dispatcher.utter_message(
-                response="utter_did_you_mean", buttons=[c.as_button() for c in choices]
-            )
-        else:
-            dispatcher.utter_message(response="utter_ask_rephrase")
+        propose_choices(dispatcher, parse_data, titles)
         return []
 
 

@@ -10,17 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from bot.eligibility import SITUATIONS  # ids and their French button labels
 from bot.vocabulary import normalise
 
-SITUATIONS: dict[str, str] = {
-    "jobseeker_are": "Demandeur d'emploi (ARE)",
-    "rsa": "Bénéficiaire du RSA",
-    "employee_part_time": "Salarié à temps partiel",
-    "employee_full_time": "Salarié à temps plein",
-    "student": "Étudiant",
-    "retired": "Retraité",
-    "other": "Autre situation",
-}
 
 # Keywords, without accents, tried in this order (the first that matches wins).
 SITUATION_PATTERNS: list[tuple[str, str]] = [
