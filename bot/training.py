@@ -10,6 +10,7 @@ same inputs are trained once and the model is reused from ``var/models/``.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -80,9 +81,16 @@ def prune(models_dir: Path, keep: Path) -> None:
 def ensure_model(force: bool = False, models_dir: Path | None = None) -> Path:
     """Return the model for the current inputs, training it if needed."""
     target = model_path(models_dir)
-    if force or not target.exists():
-        train(target)
-        prune(target.parent, keep=target)
+    if not force and target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (a test run, `make run`) may ask at once: one trains,
+    # the others wait for it and then find the model.
+    with open(target.parent / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not target.exists():
+            train(target)
+            prune(target.parent, keep=target)
     return target
 
 

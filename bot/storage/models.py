@@ -221,3 +221,100 @@ class Booking(Base):
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"
+
+
+# --------------------------------------------------------------------------- coaches
+
+ROLE_COACH = "coach"
+ROLE_ADMIN = "admin"
+ROLES = (ROLE_COACH, ROLE_ADMIN)
+
+
+class Coach(Base):
+    """A chargé d'accompagnement (or an admin) who logs in to the dashboard and API.
+
+    ``cae_id`` scopes what a coach sees; an admin with no CAE sees every CAE.
+    """
+
+    __tablename__ = "coach"
+    __table_args__ = (CheckConstraint(_in_list("role", ROLES), name="role"),)
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)  # normalised, lower case
+    name = Column(String(200), nullable=False, default="")
+    password_hash = Column(String(200), nullable=False)  # argon2
+    role = Column(String(10), nullable=False, default=ROLE_COACH)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="SET NULL"), index=True)
+    active = Column(Boolean, nullable=False, default=True, server_default=text("true"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = Column(UTCDateTime)
+
+    cae = relationship("Cae")
+
+    def __repr__(self) -> str:
+        return f"<Coach {self.id} {self.role}>"
+
+
+# --------------------------------------------------------------------------- conversation records
+
+class EligibilityOutcome(Base):
+    """One eligibility verdict given in the chat. Anonymous unless ``person_id`` is set
+    (only when the person consented); ``conversation_id`` is the tracker's sender id."""
+
+    __tablename__ = "eligibility_outcome"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    conversation_id = Column(String(255), index=True)
+    channel = Column(String(40))
+    status = Column(String(20), nullable=False)
+    redirect = Column(String(20))
+    matched = Column(String(300), nullable=False, default="")  # labels, "; "-joined
+    rules = Column(String(300), nullable=False, default="")  # rule ids, ","-joined
+    situation = Column(String(40))
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), index=True)
+
+    person = relationship("Person")
+
+
+HANDOFF_OPEN = "open"
+HANDOFF_HANDLED = "handled"
+HANDOFF_STATUSES = (HANDOFF_OPEN, HANDOFF_HANDLED)
+
+
+class HandoffRequest(Base):
+    """"Je veux parler à un conseiller": waits in the coaches' inbox until handled.
+    Contact details are kept only when the person consented (``consent_at``)."""
+
+    __tablename__ = "handoff_request"
+    __table_args__ = (CheckConstraint(_in_list("status", HANDOFF_STATUSES), name="status"),)
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    conversation_id = Column(String(255), index=True)
+    channel = Column(String(40))
+    reason = Column(String(1000), nullable=False, default="")  # the person's last words
+    name = Column(String(200))
+    email = Column(String(254))
+    phone = Column(String(40))
+    consent_at = Column(UTCDateTime)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="SET NULL"), index=True)
+    status = Column(String(10), nullable=False, default=HANDOFF_OPEN, server_default=HANDOFF_OPEN)
+    handled_at = Column(UTCDateTime)
+    handled_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+
+    person = relationship("Person")
+
+
+class ConversationReview(Base):
+    """A coach's review of one conversation (tracker sender id): tags, note, reviewed flag."""
+
+    __tablename__ = "conversation_review"
+
+    conversation_id = Column(String(255), primary_key=True)
+    reviewed = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    tags = Column(String(500), nullable=False, default="")  # ","-joined, lower case
+    note = Column(String(4000), nullable=False, default="")
+    reviewed_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
