@@ -29,6 +29,11 @@ test: setup
 eval: setup
 	@$(PY) -m bot.evaluation
 
+# Reload the sample CAEs and their upcoming information sessions (dates from now).
+.PHONY: sample
+sample: setup
+	@$(PY) -m bot.booking.sample --reset
+
 # Re-resolve requirements.in in one pip run and rewrite requirements.lock.
 lock:
 	@bash scripts/lock.sh

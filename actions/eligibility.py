@@ -1,6 +1,7 @@
 """The eligibility check in the chat: a form, then the verdict with its reasons."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,8 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import eligibility
+from bot.eligibility.outcomes import record_outcome
+from bot.storage.db import get_database
 from bot.answering import decide_topic
 from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, verdict_message
+
+logger = logging.getLogger(__name__)
 
 FORM_SLOTS = [
     "activity_description", "activity_label", "activity_confirmed", "situation",
@@ -65,6 +70,8 @@ class ValidateEligibilityForm(FormValidationAction):
     async def validate_activity_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # reset by a correction of the activity: ask again
+            return {"activity_confirmed": None}
         if value is False:
             dispatcher.utter_message(text="D'accord, reprenons.")
             return {"activity_confirmed": None, "activity_description": None, "activity_label": None}
@@ -105,5 +112,11 @@ class ActionEligibilityVerdict(Action):
             heavy_investment=as_flag(tracker.get_slot("heavy_investment")),
         ).to_dict()
         dispatcher.utter_message(**verdict_message(verdict))
+        try:
+            record_outcome(get_database(), verdict, tracker.sender_id,
+                           channel=tracker.get_latest_input_channel(),
+                           situation=tracker.get_slot("situation"))
+        except Exception:  # noqa: BLE001 - the person has their answer; log and go on
+            logger.exception("could not record the eligibility outcome")
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("eligibility_status", verdict["status"])]
 

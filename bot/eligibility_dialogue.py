@@ -60,6 +60,16 @@ NEXT_STEPS = {
     "specialised": topic_button("Les CAE spécialisées", "specialised_caes"),
     "excluded": topic_button("Les activités exclues", "excluded_activities"),
     "again": {"title": "Vérifier un autre projet", "payload": "/check_eligibility"},
+    "book": {"title": "M'inscrire à une réunion d'information", "payload": "/book_session"},
+    "person": {"title": "Parler à un conseiller", "payload": "/human_handoff"},
+}
+
+# The next steps offered after each verdict, first the main one.
+NEXT_STEP_BUTTONS = {
+    "eligible": ("book", "join", "again"),
+    "to_review": ("book", "person", "again"),
+    "redirect": ("specialised", "person", "again"),
+    "not_eligible": ("person", "excluded", "again"),
 }
 
 HEADLINES = {
@@ -84,6 +94,5 @@ def verdict_message(verdict: dict[str, Any]) -> dict[str, Any]:
     if status == "redirect" and verdict.get("redirect") in REDIRECT_NAMES:
         lines[0] = f"Votre projet relève plutôt d'une {REDIRECT_NAMES[verdict['redirect']]}."
     lines += [f"- {reason}" for reason in verdict.get("reasons") or []]
-    next_step = {"eligible": "join", "to_review": "join", "redirect": "specialised", "not_eligible": "excluded"}
-    buttons = [NEXT_STEPS[next_step[status]], NEXT_STEPS["again"]]
+    buttons = [NEXT_STEPS[key] for key in NEXT_STEP_BUTTONS[status]]
     return {"text": "\n".join(lines), "buttons": buttons}

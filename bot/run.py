@@ -29,7 +29,29 @@ def _webhook_lines(servers: Servers) -> str:
     return lines
 
 
+def prepare_data() -> str:
+    """Migrate our database; on the embedded default, make sure sample sessions are
+    coming up (``CAE_SAMPLE_DATA=0`` turns that off). Returns lines to print."""
+    import os
+
+    from bot.booking.sample import load_sample
+    from bot.storage.db import Database, upgrade
+
+    db = Database()
+    try:
+        upgrade(db.url)
+        lines = f"  Base de données : {db.url}\n"
+        if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
+            counts = load_sample(db)
+            lines += (f"  Réunions d'information d'exemple : {sum(counts.values())} à venir "
+                      "(python -m bot.booking.sample --reset pour les recharger)\n")
+        return lines
+    finally:
+        db.dispose()
+
+
 def main() -> int:
+    data_lines = prepare_data()
     model = ensure_model()
     servers = Servers(model=model, token=settings.rasa_api_token())
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
@@ -44,6 +66,7 @@ def main() -> int:
             f"  Widget de discussion (page web) : {servers.web_url}/\n"
             f"    origines autorisées : {', '.join(servers.allowed_origins)}\n"
             + _webhook_lines(servers)
+            + data_lines
             + f"  Canal REST : POST {servers.rest_webhook}\n"
             f"    curl -s -X POST {servers.rest_webhook} \\\n"
             "      -H 'Content-Type: application/json' -d '{\"sender\": \"moi\", \"message\": \"bonjour\"}'\n"

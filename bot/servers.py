@@ -170,6 +170,8 @@ class Servers:
         if self.credentials is None:
             self.write_credentials()
         env = rasa_environment()
+        if self.env is not None:
+            env.update(self.env)
         env["SANIC_HOST"] = self.host  # the action server's listening address
         for name, command in self.commands().items():
             out: Optional[IO] = None

@@ -44,6 +44,19 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     actions_port = free_port()
     web_port = free_port()
     env = {**os.environ, **channel_stubs.env}
+    # Our own data in a fresh SQLite file with the sample sessions; e-mails to an outbox.
+    from bot.booking.sample import load_sample
+    from bot.storage.db import Database, upgrade
+
+    database_url = f"sqlite:///{workdir / 'cae.db'}"
+    upgrade(database_url)
+    sample_db = Database(database_url)
+    load_sample(sample_db)
+    sample_db.dispose()
+    env["CAE_DATABASE_URL"] = database_url
+    env["CAE_OUTBOX_DIR"] = str(workdir / "outbox")
+    env["CAE_LINK_SECRET"] = "test-link-secret"
+    env["CAE_WEB_PORT"] = str(web_port)
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
     credentials = write_credentials(workdir / "credentials.yml", env, "127.0.0.1", web_port)
@@ -65,6 +78,8 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
         credentials=credentials,
     )
     servers.tracker_db = tracker_db
+    servers.database_url = database_url
+    servers.outbox = workdir / "outbox"
     servers.start()
     yield servers
     servers.stop()

@@ -452,6 +452,18 @@ def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent:
     return info
 
 
+def booking_by_reference(db: Database, reference: str) -> BookingInfo:
+    """The booking with this reference, without the e-mail check: only for callers
+    that proved the right to it otherwise (a signed link). Raises BookingNotFound."""
+    reference = normalize_reference(reference)
+    with db.reader() as s:
+        booking = s.execute(select(Booking).where(Booking.reference == reference)
+                            ).scalar_one_or_none()
+        if booking is None:
+            raise errors.BookingNotFound()
+        return _booking_info(s, booking)
+
+
 def find_booking(db: Database, reference: str, email: str) -> BookingInfo:
     """The booking with this reference, if ``email`` is the one it was made with.
 

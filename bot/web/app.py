@@ -17,6 +17,7 @@ from typing import Optional
 from aiohttp import web
 
 from bot import settings
+from bot.booking import links as booking_links
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -105,6 +106,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None)
     app.router.add_get("/", index, name="widget_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
+    booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
     # Registered before the static folder so that it wins over /static/.
     app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)
     app.router.add_static("/static/", STATIC_DIR, name="static")

@@ -34,8 +34,37 @@ def test_denied_activity_is_asked_again(servers):
     assert "Décrivez votre projet" in again
     confirm = texts(ask(servers, me, "je suis graphiste"))
     assert "graphiste" in confirm and "C'est bien ça ?" in confirm
-    # Known gap (issue 4 note): "stop" in the middle of the form is answered by
-    # the out-of-form rule instead of ending the check; not asserted until fixed.
+    assert "j'arrête la vérification" in texts(ask(servers, me, "stop"))
+
+
+def test_bare_job_title_is_an_answer_not_a_stop(servers):
+    me = "elig-bare"
+    ask(servers, me, "/check_eligibility")
+    ask(servers, me, "je suis avocate")
+    ask(servers, me, "non")
+    confirm = texts(ask(servers, me, "graphiste"))
+    assert "graphiste" in confirm and "C'est bien ça ?" in confirm
+
+
+def test_verdict_is_recorded_for_the_coaches(servers):
+    from sqlalchemy import select
+
+    from bot.storage.db import Database
+    from bot.storage.models import EligibilityOutcome
+
+    me = "elig-recorded"
+    ask(servers, me, "/check_eligibility")
+    ask(servers, me, "je suis plombier")
+    for answer in ("oui", "je suis au chômage", "non", "non", "non"):
+        replies = ask(servers, me, answer)
+    assert "/book_session" in [b["payload"] for r in replies for b in r.get("buttons") or []] or \
+        "/human_handoff" in [b["payload"] for r in replies for b in r.get("buttons") or []]
+    db = Database(servers.database_url)
+    with db.reader() as s:
+        rows = s.execute(select(EligibilityOutcome).where(
+            EligibilityOutcome.conversation_id == me)).scalars().all()
+    db.dispose()
+    assert [(r.status, r.redirect) for r in rows] == [("redirect", "batiment")]
 
 
 def test_unrecognised_situation_is_asked_again(servers):
@@ -45,3 +74,13 @@ def test_unrecognised_situation_is_asked_again(servers):
     ask(servers, me, "oui")
     reply = texts(ask(servers, me, "bof"))
     assert "situation" in reply
+
+
+def test_dont_know_and_a_correction_later_in_the_form(servers):
+    me = "elig-correction"
+    ask(servers, me, "/check_eligibility")
+    assert "Pas de souci" in texts(ask(servers, me, "je ne sais pas"))
+    assert "plombier" in texts(ask(servers, me, "je suis plombier"))
+    assert "situation" in texts(ask(servers, me, "oui"))
+    confirm = texts(ask(servers, me, "en fait je suis menuisier"))
+    assert "menuisier" in confirm and "C'est bien ça ?" in confirm

@@ -33,6 +33,7 @@ def test_verdict_message_says_why_and_offers_the_next_step():
     message = verdict_message({"status": "redirect", "redirect": "batiment", "reasons": ["Il faut une décennale."]})
     assert message["text"] == "Votre projet relève plutôt d'une CAE du bâtiment.\n- Il faut une décennale."
     assert message["buttons"][0]["payload"] == '/ask_topic{"faq_topic":"specialised_caes"}'
+    assert message["buttons"][1]["payload"] == "/human_handoff"
 
 
 def tracker(slots, text="", intent="inform", requested="activity_description"):
@@ -60,7 +61,19 @@ async def test_dont_know_asks_for_an_example_and_a_deny_asks_again():
     assert result["activity_description"] is None and result["activity_confirmed"] is None
 
 
-async def test_the_verdict_comes_from_the_engine_and_clears_the_form():
+async def test_a_correction_later_asks_to_confirm_the_new_activity():
+    form = ValidateEligibilityForm()
+    dispatcher = CollectingDispatcher()
+    slots = {"activity_description": "je suis plombier", "activity_confirmed": True}
+    text = "en fait je suis menuisier"
+    extracted = await form.extract_activity_description(
+        dispatcher, tracker(slots, requested="situation", text=text, intent="check_eligibility"), {})
+    assert extracted == {"activity_description": text, "activity_confirmed": None}
+    assert await form.validate_activity_confirmed(None, dispatcher, tracker({}), {}) == {
+        "activity_confirmed": None}
+
+
+async def test_the_verdict_comes_from_the_engine_and_clears_the_form(sample_db):
     dispatcher = CollectingDispatcher()
     slots = {"activity_description": "je suis avocat", "situation": "jobseeker_are",
              "hire_staff": "no", "commercial_lease": "no", "heavy_investment": "no"}
@@ -69,3 +82,15 @@ async def test_the_verdict_comes_from_the_engine_and_clears_the_form():
     assert message["text"].startswith("Désolé")
     assert {"event": "slot", "timestamp": None, "name": "eligibility_status", "value": "not_eligible"} in events
     assert {"event": "slot", "timestamp": None, "name": "activity_description", "value": None} in events
+
+
+@pytest.mark.parametrize("status,first,has_person", [
+    ("eligible", "/book_session", False),
+    ("to_review", "/book_session", True),
+    ("not_eligible", "/human_handoff", True),
+])
+def test_next_step_buttons_follow_the_verdict(status, first, has_person):
+    payloads = [b["payload"] for b in verdict_message({"status": status, "reasons": []})["buttons"]]
+    assert payloads[0] == first
+    assert ("/human_handoff" in payloads) is has_person
+    assert "/check_eligibility" in payloads

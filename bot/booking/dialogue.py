@@ -1,0 +1,214 @@
+"""The booking conversation's plain-Python side (no Rasa import).
+
+Reading where the person wants to go, which offered session they chose (a
+button, a number or a date typed), names, phone numbers and booking
+references; and the French texts and buttons the actions send.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from bot.booking.service import SessionInfo, fold, normalize_email, normalize_reference
+from bot.booking.texts import PARIS, format_when, format_where
+from bot.booking import errors
+
+ANYWHERE = "partout"
+VIDEO = "visio"
+# How many sessions are offered as buttons at once.
+MAX_OFFERED = 6
+MAX_NAME_LENGTH = 100
+
+ANYWHERE_WORDS = {"partout", "peu importe", "n importe ou", "nimporte ou", "toutes", "tout",
+                  "toutes les dates", "indifferent", "pas de preference", "ca m est egal"}
+VIDEO_PATTERN = re.compile(r"\b(visio\w*|video\w*|en ligne|distance|zoom|teams|internet|webinaire)\b")
+
+
+@dataclass(frozen=True)
+class Where:
+    """What the person said about the place: a filter for ``upcoming_sessions``."""
+
+    query: Optional[str]  # None: anywhere
+    label: str  # French, for messages: "en visio", "à Rouen", "dans le 76"
+
+
+def parse_where(text: str) -> Optional[Where]:
+    """A place filter from free text, or None when the text says nothing usable."""
+    cleaned = fold(text).strip(" .!?")
+    if not cleaned:
+        return None
+    if cleaned in ANYWHERE_WORDS:
+        return Where(None, "partout")
+    if VIDEO_PATTERN.search(cleaned):
+        return Where(VIDEO, "en visio")
+    code = re.search(r"\b(\d{5}|\d{2}|2[ab]|97\d)\b", cleaned)
+    if code:
+        value = code.group(1)
+        return Where(value, f"dans le {value.upper()}" if len(value) <= 3 else f"au {value}")
+    words = re.sub(r"^(a|au|aux|sur|vers|pres de|dans le|dans la|du cote de|region|ville de)\s+",
+                   "", cleaned)
+    if not any(ch.isalpha() for ch in words) or len(words) > 60:
+        return None
+    return Where(words, f"à {words.title()}")
+
+
+def where_from_slot(value: Optional[str]) -> Optional[Where]:
+    """The slot keeps the query (or ``partout``)."""
+    if not value:
+        return None
+    if value == ANYWHERE:
+        return Where(None, "partout")
+    return parse_where(value)
+
+
+def session_title(session: SessionInfo) -> str:
+    """Short button title: ``mar. 3 déc. 14 h – Rouen`` plus (complet) when full."""
+    local = session.starts_at.astimezone(PARIS)
+    days = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+    months = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+              "oct.", "nov.", "déc.")
+    hour = f"{local.hour} h" + (f" {local.minute:02d}" if local.minute else "")
+    where = "visio" if session.is_video else (session.city or session.place_name or "")
+    title = f"{days[local.weekday()]} {local.day} {months[local.month - 1]} {hour} – {where}"
+    if session.is_full:
+        title += " (complet, liste d'attente)"
+    return title
+
+
+def session_payload(session_id: int) -> str:
+    return "/choose_session" + json.dumps({"session_id": str(session_id)})
+
+
+def session_buttons(sessions: Sequence[SessionInfo]) -> list[dict[str, str]]:
+    return [{"title": session_title(s), "payload": session_payload(s.id)}
+            for s in sessions[:MAX_OFFERED]]
+
+
+def choose_session(text: str, offered: Sequence[int], sessions: Sequence[SessionInfo]
+                   ) -> Optional[int]:
+    """The session id the person picked by typing: its rank in the list ("2",
+    "la deuxième"), or a day of the month ("le 12") that matches one session.
+    (A button click carries the id itself and does not come here.)"""
+    value = fold(text).strip(" .!?")
+    if not value:
+        return None
+    ranks = {"premiere": 1, "premier": 1, "1ere": 1, "1er": 1, "deuxieme": 2, "seconde": 2,
+             "second": 2, "2e": 2, "troisieme": 3, "3e": 3, "quatrieme": 4, "4e": 4,
+             "cinquieme": 5, "5e": 5, "sixieme": 6, "6e": 6, "derniere": len(offered)}
+    for word, rank in ranks.items():
+        if re.search(rf"\b{word}\b", value) and 1 <= rank <= len(offered):
+            return offered[rank - 1]
+    if re.fullmatch(r"\d", value) and 1 <= int(value) <= len(offered):
+        return offered[int(value) - 1]
+    by_id = {s.id: s for s in sessions}
+    day = re.search(r"\b(\d{1,2})\b", value)
+    if day:
+        matching = [i for i in offered if i in by_id
+                    and by_id[i].starts_at.astimezone(PARIS).day == int(day.group(1))]
+        if len(matching) == 1:
+            return matching[0]
+    return None
+
+
+NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
+
+
+def clean_name(text: str) -> Optional[str]:
+    """A first or last name as typed ("jean-pierre" -> "Jean-Pierre"), or None."""
+    value = re.sub(r"\s+", " ", (text or "").strip())
+    value = re.sub(r"^(je m'appelle|je m appelle|mon nom est|mon prénom est|c'est|moi c'est)\s+",
+                   "", value, flags=re.IGNORECASE)
+    if not value or len(value) > MAX_NAME_LENGTH or not NAME_PATTERN.match(value):
+        return None
+    if value.islower() or value.isupper():
+        value = "-".join(" ".join(w.capitalize() for w in part.split(" "))
+                         for part in value.split("-"))
+    return value
+
+
+def clean_email(text: str) -> Optional[str]:
+    try:
+        return normalize_email((text or "").strip())
+    except errors.BookingError:
+        return None
+
+
+NO_PHONE_WORDS = {"non", "non merci", "pas de telephone", "pas de numero", "aucun", "je prefere pas",
+                  "je prefere ne pas", "passer", "nan", "pas besoin", "non pas de telephone", "-"}
+NO_PHONE = "-"
+
+
+def clean_phone(text: str) -> Optional[str]:
+    """A French or international phone number in ``+33 6 12 34 56 78`` form,
+    ``NO_PHONE`` when the person gives none, or None when it is not a number."""
+    value = (text or "").strip()
+    if fold(value).strip(" .!") in NO_PHONE_WORDS:
+        return NO_PHONE
+    digits = re.sub(r"[\s.\-()/]", "", value)
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        digits = "+33" + digits[1:]
+    elif re.fullmatch(r"0033[1-9]\d{8}", digits):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
+        rest = digits[3:]
+        return "+33 " + rest[0] + " " + " ".join(rest[i:i + 2] for i in range(1, 9, 2))
+    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return digits
+    return None
+
+
+def clean_reference(text: str) -> Optional[str]:
+    """``RI-7K3P9Q`` from "ri 7k3p9q", "ma référence est RI-7K3P9Q"... or None."""
+    for candidate in re.findall(r"\b(?:ri ?)?([0-9a-z]{6})\b", fold(text)):
+        try:
+            return normalize_reference(candidate)
+        except errors.BookingError:
+            continue
+    return None
+
+
+CONSENT_NOTICE = (
+    "Pour vous inscrire, j'ai besoin de votre prénom, de votre nom, de votre e-mail et, "
+    "si vous le souhaitez, de votre téléphone. Ils servent uniquement à gérer votre "
+    "inscription (confirmation, rappel, changement) et sont visibles par l'équipe "
+    "d'accompagnement de la CAE. Nous les gardons un an au plus après la réunion ; vous "
+    "pouvez les consulter ou les supprimer à tout moment en me le demandant. "
+    "Êtes-vous d'accord ?"
+)
+
+
+def recap(session: SessionInfo, first_name: str, last_name: str, email: str,
+          phone: Optional[str]) -> str:
+    lines = [
+        "Je récapitule :",
+        f"- réunion : {format_when(session.starts_at, session.ends_at)}",
+        f"- lieu : {format_where(session)} ({session.cae_name})",
+        f"- nom : {first_name} {last_name}",
+        f"- e-mail : {email}",
+    ]
+    if phone and phone != NO_PHONE:
+        lines.append(f"- téléphone : {phone}")
+    if session.is_full:
+        lines.append("La réunion est complète : vous serez sur la liste d'attente et prévenu(e) "
+                     "par e-mail si une place se libère.")
+    lines.append("Je confirme l'inscription ?")
+    return "\n".join(lines)
+
+
+def booked_message(booking: Any, ics_url: Optional[str]) -> str:
+    session = booking.session
+    if booking.status == "waitlisted":
+        text = (f"C'est noté : vous êtes sur la liste d'attente (position {booking.waitlist_rank}) "
+                f"pour la réunion du {format_when(session.starts_at, session.ends_at)}. "
+                "Je vous préviendrai par e-mail si une place se libère.")
+    else:
+        text = (f"C'est confirmé ! Rendez-vous le {format_when(session.starts_at, session.ends_at)}, "
+                f"{format_where(session)}.")
+    text += f"\nVotre référence : {booking.reference}. Gardez-la pour annuler ou changer de date."
+    if ics_url and booking.status != "waitlisted":
+        text += f"\nAjoutez la réunion à votre agenda : {ics_url}"
+    if booking.email:
+        text += f"\nUn e-mail de confirmation part à {booking.email}."
+    return text

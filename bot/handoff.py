@@ -1,0 +1,57 @@
+"""Requests to talk to a person ("je veux parler à un conseiller").
+
+Each request waits in the coaches' inbox (dashboard) until handled. Contact
+details are stored only when the person chose to leave them (consent).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
+from bot.storage.db import Database
+from bot.storage.models import HandoffRequest, utcnow
+
+MAX_REASON = 1000
+NO_CONTACT = "none"
+NO_CONTACT_WORDS = re.compile(r"^(non|nan|non merci|pas besoin|anonyme|je prefere pas|je préfère pas|"
+                              r"je prefere rester anonyme|je préfère rester anonyme|rester anonyme)\W*$",
+                              re.IGNORECASE)
+
+
+def parse_contact(text: str) -> Optional[dict]:
+    """``{"email": ...}`` or ``{"phone": ...}`` from the person's answer, ``{}`` when
+    they prefer to stay anonymous, None when it is neither."""
+    value = (text or "").strip()
+    if NO_CONTACT_WORDS.match(value):
+        return {}
+    email = clean_email(value) if "@" in value else None
+    if email:
+        return {"email": email}
+    phone = clean_phone(value)
+    if phone and phone != NO_PHONE:
+        return {"phone": phone}
+    return None
+
+
+def create_request(db: Database, conversation_id: Optional[str], channel: Optional[str],
+                   reason: str, email: Optional[str] = None, phone: Optional[str] = None,
+                   name: Optional[str] = None) -> int:
+    """Open a request; contact details given here count as consented to, now."""
+    consented = bool(email or phone)
+
+    def work(s) -> int:
+        row = HandoffRequest(
+            conversation_id=(conversation_id or None) and str(conversation_id)[:255],
+            channel=(channel or None) and str(channel)[:40],
+            reason=(reason or "")[:MAX_REASON],
+            email=email if consented else None,
+            phone=phone if consented else None,
+            name=(name or None) if consented else None,
+            consent_at=utcnow() if consented else None,
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+    return db.run(work)

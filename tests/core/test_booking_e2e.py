@@ -1,0 +1,100 @@
+"""Booking an information session over the REST channel, real servers: book,
+get the .ics, cancel, book again; bad input on the way."""
+from __future__ import annotations
+
+import re
+import urllib.request
+
+import pytest
+
+from tests.core.test_faq_e2e import ask
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+def book(servers, me: str, email: str) -> str:
+    """The whole booking conversation; returns the bot's last reply."""
+    where = ask(servers, me, "je veux m'inscrire à une réunion d'information")
+    assert "Où souhaitez-vous" in texts(where)
+    assert "En visio" in payloads(where)
+    sessions = ask(servers, me, "en visio")
+    assert "Laquelle vous convient" in texts(sessions)
+    choice = payloads(sessions)[0]
+    assert choice.startswith("/choose_session")
+    assert "Êtes-vous d'accord" in texts(ask(servers, me, choice))
+    assert "prénom" in texts(ask(servers, me, "oui"))
+    assert "nom de famille" in texts(ask(servers, me, "Léa"))
+    assert "e-mail" in texts(ask(servers, me, "Martin"))
+    assert "ne semble pas valide" in texts(ask(servers, me, "lea.martin@"))
+    assert "téléphone" in texts(ask(servers, me, email))
+    recap = texts(ask(servers, me, "non"))
+    assert "Je récapitule" in recap and email in recap and "Léa Martin" in recap
+    return texts(ask(servers, me, "oui"))
+
+
+def test_book_get_calendar_cancel_and_book_again(servers):
+    me = "booking-e2e"
+    confirmed = book(servers, me, "lea.martin@exemple.fr")
+    assert "C'est confirmé" in confirmed
+    reference = re.search(r"RI-[2-9A-Z]{6}", confirmed).group(0)
+    link = re.search(r"http://\S+\.ics\?t=\w+", confirmed).group(0)
+    with urllib.request.urlopen(link, timeout=10) as reply:
+        assert reply.headers.get_content_type() == "text/calendar"
+        assert reference in reply.read().decode()
+    assert any(servers.outbox.glob("*.eml")), "no confirmation e-mail in the outbox"
+
+    # The reference is known in this conversation: only the e-mail is asked, as proof.
+    assert "e-mail" in texts(ask(servers, me, "annuler mon inscription"))
+    wrong = texts(ask(servers, me, "autre@exemple.fr"))
+    assert "Je ne trouve pas d'inscription" in wrong and "référence" in wrong
+    assert "Je n'ai pas reconnu la référence" in texts(ask(servers, me, "euh je sais plus"))
+    assert "e-mail" in texts(ask(servers, me, reference))
+    assert "Voulez-vous vraiment annuler" in texts(ask(servers, me, "lea.martin@exemple.fr"))
+    assert "est annulée" in texts(ask(servers, me, "oui"))
+
+    again = book(servers, me, "lea.martin@exemple.fr")
+    assert "C'est confirmé" in again
+    assert re.search(r"RI-[2-9A-Z]{6}", again).group(0) != reference
+
+
+def test_wrong_reference_and_stop(servers):
+    me = "booking-e2e-wrong"
+    ask(servers, me, "annuler mon inscription")
+    ask(servers, me, "RI-ZZZZZZ")
+    reply = texts(ask(servers, me, "personne@exemple.fr"))
+    assert "Je ne trouve pas d'inscription" in reply
+    assert "Rien n'a été enregistré" in texts(ask(servers, me, "stop"))
+
+
+def test_refusing_consent_books_nothing(servers):
+    me = "booking-e2e-noconsent"
+    ask(servers, me, "je veux m'inscrire à une réunion d'information")
+    sessions = ask(servers, me, "peu importe")
+    ask(servers, me, payloads(sessions)[0])
+    reply = texts(ask(servers, me, "non"))
+    assert "je ne garde aucune donnée" in reply
+    assert "prénom" not in reply
+
+
+def test_handoff_request_reaches_the_inbox(servers):
+    from sqlalchemy import select
+
+    from bot.storage.db import Database
+    from bot.storage.models import HandoffRequest
+
+    me = "handoff-e2e"
+    assert "laissez votre e-mail" in texts(ask(servers, me, "je veux parler à un conseiller"))
+    assert "ne pourra pas vous recontacter" in texts(ask(servers, me, "non"))
+    db = Database(servers.database_url)
+    with db.reader() as s:
+        rows = s.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == me)).scalars().all()
+    db.dispose()
+    assert len(rows) == 1 and rows[0].email is None
