@@ -225,32 +225,32 @@ class ValidateBookingForm(SessionChoice, FormValidationAction):
         return {"booking_consent": value}
 
     async def validate_first_name(self, value, dispatcher, tracker, domain):
-        return _name("first_name", "prénom", value, dispatcher)
+        return checked("first_name", dialogue.clean_name, value, dispatcher, BAD_NAME.format("prénom"))
 
     async def validate_last_name(self, value, dispatcher, tracker, domain):
-        return _name("last_name", "nom", value, dispatcher)
+        return checked("last_name", dialogue.clean_name, value, dispatcher, BAD_NAME.format("nom"))
 
     async def validate_email(self, value, dispatcher, tracker, domain):
-        email = dialogue.clean_email(str(value or ""))
-        if email is None:
-            dispatcher.utter_message(text="Cette adresse e-mail ne semble pas valide. Pouvez-vous "
-                                          "la vérifier (par exemple prenom.nom@exemple.fr) ?")
-        return {"email": email}
+        return checked("email", dialogue.clean_email, value, dispatcher, BAD_EMAIL)
 
     async def validate_phone(self, value, dispatcher, tracker, domain):
-        phone = dialogue.clean_phone(str(value or ""))
-        if phone is None:
-            dispatcher.utter_message(text="Je n'ai pas reconnu ce numéro. Tapez-le sous la forme "
-                                          "06 12 34 56 78, ou répondez « non » pour ne pas en donner.")
-        return {"phone": phone}
+        return checked("phone", dialogue.clean_phone, value, dispatcher, BAD_PHONE)
 
 
-def _name(slot: str, what: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    name = dialogue.clean_name(str(value or ""))
-    if name is None:
-        dispatcher.utter_message(text=f"Je n'ai pas compris votre {what}. Tapez-le simplement, "
-                                      "en lettres (100 caractères au plus).")
-    return {slot: name}
+BAD_NAME = "Je n'ai pas compris votre {}. Tapez-le simplement, en lettres (100 caractères au plus)."
+BAD_EMAIL = ("Cette adresse e-mail ne semble pas valide. Pouvez-vous la vérifier "
+             "(par exemple prenom.nom@exemple.fr) ?")
+BAD_PHONE = ("Je n'ai pas reconnu ce numéro. Tapez-le sous la forme 06 12 34 56 78, "
+             "ou répondez « non » pour ne pas en donner.")
+
+
+def checked(slot: str, clean, value: Any, dispatcher: CollectingDispatcher,
+            complaint: str) -> dict[str, Any]:
+    """``{slot: cleaned value}``, or ``{slot: None}`` and the complaint said."""
+    cleaned = clean(str(value or ""))
+    if cleaned is None:
+        dispatcher.utter_message(text=complaint)
+    return {slot: cleaned}
 
 
 class ActionAskBookingConfirmed(Action):
@@ -343,10 +343,8 @@ class ManageBooking:
         return {"booking_reference": reference}
 
     async def validate_email(self, value, dispatcher, tracker, domain):
-        email = dialogue.clean_email(str(value or ""))
+        email = checked("email", dialogue.clean_email, value, dispatcher, BAD_EMAIL)["email"]
         if email is None:
-            dispatcher.utter_message(text="Cette adresse e-mail ne semble pas valide. "
-                                          "Pouvez-vous la vérifier ?")
             return {"email": None}
         try:
             booking = service.find_booking(db(), tracker.get_slot("booking_reference") or "", email)

@@ -7,17 +7,10 @@ import urllib.request
 
 import pytest
 
-from tests.core.test_faq_e2e import ask
+from bot.storage.models import HandoffRequest
+from tests.core.helpers import ask, payloads, stored_rows, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-def payloads(replies: list[dict]) -> list[str]:
-    return [b["payload"] for r in replies for b in r.get("buttons") or []]
 
 
 def book(servers, me: str, email: str) -> str:
@@ -85,16 +78,8 @@ def test_refusing_consent_books_nothing(servers):
 
 
 def test_handoff_request_reaches_the_inbox(servers):
-    from sqlalchemy import select
-
-    from bot.storage.db import Database
-    from bot.storage.models import HandoffRequest
-
     me = "handoff-e2e"
     assert "laissez votre e-mail" in texts(ask(servers, me, "je veux parler à un conseiller"))
     assert "ne pourra pas vous recontacter" in texts(ask(servers, me, "non"))
-    db = Database(servers.database_url)
-    with db.reader() as s:
-        rows = s.execute(select(HandoffRequest).where(HandoffRequest.conversation_id == me)).scalars().all()
-    db.dispose()
+    rows = stored_rows(servers, HandoffRequest, me)
     assert len(rows) == 1 and rows[0].email is None

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_faq_e2e import ask
+from bot.storage.models import EligibilityOutcome
+from tests.core.helpers import ask, payloads, stored_rows, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
 
 
 def test_happy_path_plumber_is_sent_to_a_building_cae(servers):
@@ -23,7 +20,7 @@ def test_happy_path_plumber_is_sent_to_a_building_cae(servers):
     assert "investissements" in texts(ask(servers, me, "non"))
     verdict = ask(servers, me, "non")
     assert "bâtiment" in texts(verdict)
-    assert any(b["payload"] == "/check_eligibility" for r in verdict for b in r.get("buttons") or [])
+    assert "/check_eligibility" in payloads(verdict)
 
 
 def test_denied_activity_is_asked_again(servers):
@@ -47,23 +44,13 @@ def test_bare_job_title_is_an_answer_not_a_stop(servers):
 
 
 def test_verdict_is_recorded_for_the_coaches(servers):
-    from sqlalchemy import select
-
-    from bot.storage.db import Database
-    from bot.storage.models import EligibilityOutcome
-
     me = "elig-recorded"
     ask(servers, me, "/check_eligibility")
     ask(servers, me, "je suis plombier")
     for answer in ("oui", "je suis au chômage", "non", "non", "non"):
         replies = ask(servers, me, answer)
-    assert "/book_session" in [b["payload"] for r in replies for b in r.get("buttons") or []] or \
-        "/human_handoff" in [b["payload"] for r in replies for b in r.get("buttons") or []]
-    db = Database(servers.database_url)
-    with db.reader() as s:
-        rows = s.execute(select(EligibilityOutcome).where(
-            EligibilityOutcome.conversation_id == me)).scalars().all()
-    db.dispose()
+    assert payloads(replies)[:2] == ['/ask_topic{"faq_topic":"specialised_caes"}', "/human_handoff"]
+    rows = stored_rows(servers, EligibilityOutcome, me)
     assert [(r.status, r.redirect) for r in rows] == [("redirect", "batiment")]
 
 
