@@ -10,14 +10,14 @@ actions, the evaluation and the tests alike.
 from __future__ import annotations
 
 import json
-import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
+
+from bot import sources, vocabulary
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parents[1]
@@ -26,7 +26,7 @@ RESPONSES_FILE = ROOT / "nlu" / "faq" / "responses.yml"
 NLU_FILE = ROOT / "nlu" / "faq" / "nlu.yml"
 HELDOUT_FILE = ROOT / "tests" / "data" / "faq_heldout.yml"
 # The seed documents live next to the repository (/work/shared/seeds).
-SEEDS_DIR = Path(os.environ.get("CAE_SEEDS_DIR") or (ROOT.parent / "shared" / "seeds"))
+SEEDS_DIR = sources.SEEDS_DIR
 
 RETRIEVAL_INTENT = "faq"
 RESPONSE_PREFIX = f"utter_{RETRIEVAL_INTENT}/"
@@ -138,27 +138,8 @@ def is_up_to_date(path: Path = RESPONSES_FILE) -> bool:
 
 # --- Checking passages against the seeds -----------------------------------
 
-_TYPOGRAPHIC = str.maketrans({
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ",
-    "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u00ad": "",
-})
-
-
-def normalise_passage_text(text: str) -> str:
-    """Normalise a seed or a passage so that an exact quote can be found.
-
-    Whitespace is collapsed, typographic apostrophes and quotes are made plain,
-    and hyphens are dropped so that soft hyphenation at line ends ("dé-\\nterminée")
-    matches the joined word. Letters, accents, digits and punctuation stay.
-    """
-    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHIC)
-    text = re.sub(r"-\s*\n\s*", "", text)  # hyphen at a line break
-    text = text.replace("-", "")
-    text = re.sub(r'"\s*', '"', text)  # « word » vs "word"
-    text = re.sub(r'\s*"', '"', text)
-    return " ".join(text.split())
+# One normalisation for every check of a quote against its seed (bot/sources.py).
+normalise_passage_text = sources.normalise
 
 
 def seed_text(file: str, seeds_dir: Optional[Path] = None) -> str:
@@ -175,10 +156,7 @@ def passage_found(source: Source, seeds_dir: Optional[Path] = None) -> bool:
 
 def normalise_question(text: str) -> str:
     """Lowercase, strip accents, collapse punctuation and whitespace."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.strip()
+    return re.sub(r"[^a-z0-9]+", " ", vocabulary.normalise(text)).strip()
 
 
 def _examples_block(block: str) -> list[str]:
