@@ -131,10 +131,18 @@ class SessionChoice:
     """Shared by the booking and change-date forms: the place, then the session."""
 
     async def extract_booking_where(self, dispatcher, tracker, domain):
-        """A place the classifier took for something else ("Lyon" as a question)."""
+        """A place in the request that starts the form ("... à Rouen"), or a place
+        the classifier took for something else ("Lyon" as a question)."""
+        text, intent = latest(tracker)
+        if intent in ("book_session", "change_booking") and not tracker.get_slot("booking_where"):
+            try:
+                cities = [s.city for s in service.upcoming_sessions(db()) if s.city]
+            except Exception:  # noqa: BLE001 - the form will simply ask
+                return {}
+            found = dialogue.where_in_sentence(text, cities)
+            return {"booking_where": found} if found else {}
         if tracker.get_slot("requested_slot") != "booking_where":
             return {}
-        text, intent = latest(tracker)
         if intent in ("stop", "help") or text.startswith("/"):
             return {}
         where = dialogue.parse_where(text)

@@ -54,6 +54,19 @@ def parse_where(text: str) -> Optional[Where]:
     return Where(words, f"à {words.title()}")
 
 
+def where_in_sentence(text: str, cities: Sequence[str]) -> Optional[str]:
+    """A place named inside a longer request ("... une réunion à Rouen", "en visio"),
+    among the cities that have sessions; None when there is none."""
+    cleaned = f" {fold(text)} "
+    if VIDEO_PATTERN.search(cleaned):
+        return VIDEO
+    for city in cities:
+        if city and f" {fold(city)} " in cleaned:
+            return fold(city)
+    code = re.search(r"\b(?:dans le|departement|dept)\s+(\d{2}|2[ab]|97\d)\b", cleaned)
+    return code.group(1) if code else None
+
+
 def where_from_slot(value: Optional[str]) -> Optional[Where]:
     """The slot keeps the query (or ``partout``)."""
     if not value:

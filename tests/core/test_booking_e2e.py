@@ -69,12 +69,21 @@ def test_wrong_reference_and_stop(servers):
 
 def test_refusing_consent_books_nothing(servers):
     me = "booking-e2e-noconsent"
-    ask(servers, me, "je veux m'inscrire à une réunion d'information")
-    sessions = ask(servers, me, "peu importe")
-    ask(servers, me, payloads(sessions)[0])
+    sessions = ask(servers, me, "je veux m'inscrire à une réunion d'information à Lyon")
+    assert "Laquelle vous convient" in texts(sessions)
+    assert all("Lyon" in b["title"] for r in sessions for b in r.get("buttons") or [])
+    assert "Êtes-vous d'accord" in texts(ask(servers, me, payloads(sessions)[-1]))
     reply = texts(ask(servers, me, "non"))
     assert "je ne garde aucune donnée" in reply
     assert "prénom" not in reply
+
+
+def test_any_place_then_a_button(servers):
+    me = "booking-e2e-anywhere"
+    ask(servers, me, "je veux m'inscrire à une réunion d'information")
+    sessions = ask(servers, me, "peu importe")
+    assert len(payloads(sessions)) >= 3
+    assert "Êtes-vous d'accord" in texts(ask(servers, me, payloads(sessions)[-1]))
 
 
 def test_handoff_request_reaches_the_inbox(servers):

@@ -51,6 +51,15 @@ def test_clean_reference(text, expected):
     assert dialogue.clean_reference(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("je veux m'inscrire à une réunion d'information à Rouen", "rouen"),
+    ("une réunion en visio svp", "visio"), ("réunion d'info dans le 69", "69"),
+    ("je veux m'inscrire à une réunion", None), ("inscription à Brest", None),
+])
+def test_where_in_sentence(text, expected):
+    assert dialogue.where_in_sentence(text, ["Rouen", "Lyon", "Paris"]) == expected
+
+
 def tracker(slots=None, text="", intent=None, loop=None, events=None):
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {},
               "intent_ranking": []}
@@ -69,6 +78,15 @@ async def test_where_then_sessions_as_buttons(sample_db):
     rouen = service.upcoming_sessions(sample_db, "rouen")
     assert [b["payload"] for b in message["buttons"]] == [dialogue.session_payload(s.id) for s in rouen]
     assert events[0]["value"] == [str(s.id) for s in rouen]
+
+
+async def test_the_place_in_the_first_request_is_kept(sample_db):
+    form = actions.ValidateBookingForm()
+    text = "je voudrais m'inscrire à une réunion d'information à Lyon"
+    found = await form.extract_booking_where(CollectingDispatcher(), tracker(text=text, intent="book_session"), {})
+    assert found == {"booking_where": "lyon"}
+    assert await form.validate_booking_where("lyon", CollectingDispatcher(), tracker(text=text), {}) == {
+        "booking_where": "lyon"}
 
 
 async def test_a_place_without_sessions_is_asked_again(sample_db):
