@@ -36,11 +36,17 @@ def prepare_data() -> str:
 
     from bot.booking.sample import load_sample
     from bot.storage.db import Database, upgrade
+    from bot.web.auth import ensure_first_admin
 
     db = Database()
     try:
         upgrade(db.url)
         lines = f"  Base de données : {db.url}\n"
+        password = ensure_first_admin(db)
+        if password:
+            lines += ("  Premier compte du tableau de bord : admin@cae.local, mot de passe "
+                      f"{password}\n    (gardé dans var/admin_password ; autres comptes : "
+                      ".venv/bin/python -m bot.web.create_admin --email ...)\n")
         if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
             counts = load_sample(db)
             lines += (f"  Réunions d'information d'exemple : {sum(counts.values())} à venir "

@@ -15,6 +15,28 @@ import pytest
 from bot.servers import free_port
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_database(tmp_path_factory):
+    """Nothing in the tests writes to the developer's var/cae.db or var/outbox:
+    the default database and outbox are throw-away ones."""
+    import os
+
+    from bot.storage import db as storage
+
+    directory = tmp_path_factory.mktemp("default-db")
+    saved = {key: os.environ.get(key) for key in ("CAE_DATABASE_URL", "CAE_OUTBOX_DIR")}
+    os.environ["CAE_DATABASE_URL"] = f"sqlite:///{directory / 'cae.db'}"
+    os.environ["CAE_OUTBOX_DIR"] = str(directory / "outbox")
+    storage._default = None
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    storage._default = None
+
+
 @pytest.fixture(scope="session")
 def rasa_model() -> Path:
     from bot.training import ensure_model

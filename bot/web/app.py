@@ -7,8 +7,11 @@ The chat widget is ``rasa-webchat`` from the npm registry, installed by
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import html
+import logging
 import os
 from pathlib import Path
 from string import Template
@@ -18,6 +21,11 @@ from aiohttp import web
 
 from bot import settings
 from bot.booking import links as booking_links
+from bot.booking.reminders import send_due_reminders
+from bot.storage.db import Database, get_database, upgrade
+from bot.web import api, auth
+
+logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -98,15 +106,52 @@ async def security_headers(request: web.Request, handler):
     return reply
 
 
-def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None) -> web.Application:
-    """The web application; more routes (coach dashboard) can be added to it."""
+REMINDER_INTERVAL_KEY = web.AppKey("reminder_interval", float)
+
+
+async def reminder_job(app: web.Application):
+    """Every CAE_REMINDER_INTERVAL_S seconds (default 300), e-mail the reminders
+    that are due. The sent time is stored per booking, so the job is idempotent
+    and a restart neither repeats nor forgets one."""
+    db = app[auth.DB_KEY]
+    interval = app[REMINDER_INTERVAL_KEY]
+
+    async def loop():
+        while True:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, send_due_reminders, db)
+            except Exception:  # noqa: BLE001 - try again next time
+                logger.exception("reminder job failed")
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
+               db: Optional[Database] = None, reminder_interval: Optional[float] = None
+               ) -> web.Application:
+    """The web application: widget page, calendar links, JSON API, coach pages."""
     app = web.Application(middlewares=[security_headers])
     app[RASA_URL_KEY] = (rasa_url or default_rasa_url()).rstrip("/")
     app[PUBLIC_URL_KEY] = (public_url or os.environ.get("CAE_PUBLIC_WEB_URL", "")).strip().rstrip("/")
+    db = db or get_database()
+    upgrade(db.url)
+    auth.setup(app, db)
+    app[booking_links.DB_KEY] = db
+    if reminder_interval is None:
+        reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
+    app[REMINDER_INTERVAL_KEY] = reminder_interval
+    app.cleanup_ctx.append(reminder_job)
     app.router.add_get("/", index, name="widget_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
+    api.add_routes(app)  # /api/...
     # Registered before the static folder so that it wins over /static/.
     app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)
     app.router.add_static("/static/", STATIC_DIR, name="static")

@@ -1,0 +1,216 @@
+"""What coaches do with information sessions: create, edit, cancel, list the
+bookings, mark attendance. Used by the JSON API and the dashboard.
+
+Same conventions as ``service``: ``db`` first, plain dataclasses or dicts out,
+``BookingError`` subclasses with a French message. Scoping by CAE is the
+caller's job (``CoachInfo.can_see_cae``); ``session_cae_id`` helps with it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional
+
+from sqlalchemy import select
+
+from bot.booking import errors, service
+from bot.booking.service import SessionInfo, _booking_info, _lock_session, _promote, _session_info_of
+from bot.storage.db import Database
+from bot.storage.models import (
+    ABSENT, ATTENDED, CANCELLED, EXCUSED, REGISTERED, SESSION_CANCELLED, SESSION_CLOSED,
+    SESSION_PLANNED, WAITLISTED, Booking, Cae, InfoSession, Place, as_utc, utcnow,
+)
+
+ATTENDANCE = (ATTENDED, ABSENT, EXCUSED, REGISTERED)
+EDITABLE_STATUSES = (SESSION_PLANNED, SESSION_CLOSED)
+MAX_CAPACITY = 500
+
+
+class InvalidInput(errors.BookingError):
+    code = "invalid_input"
+    message_fr = "Données invalides."
+
+
+def _datetime(value: Any, field: str) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        raise InvalidInput(f"« {field} » doit être une date ISO 8601, par exemple "
+                           "2026-12-03T14:00:00+01:00.") from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"« {field} » doit préciser son fuseau horaire (+01:00, Z…).")
+    return as_utc(parsed)
+
+
+def _capacity(value: Any) -> int:
+    try:
+        capacity = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("« capacity » doit être un nombre entier.") from None
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput(f"« capacity » doit être entre 1 et {MAX_CAPACITY}.")
+    return capacity
+
+
+def session_cae_id(db: Database, session_id: int) -> int:
+    with db.reader() as s:
+        sess = s.get(InfoSession, int(session_id))
+        if sess is None:
+            raise errors.SessionNotFound()
+        return sess.cae_id
+
+
+def cae_id_of(db: Database, slug: str) -> int:
+    with db.reader() as s:
+        cae_id = s.execute(select(Cae.id).where(Cae.slug == slug)).scalar_one_or_none()
+    if cae_id is None:
+        raise InvalidInput(f"CAE inconnue : {slug}.")
+    return cae_id
+
+
+def _check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
+    if place_id in (None, ""):
+        return None
+    place = s.get(Place, int(place_id))
+    if place is None or place.cae_id != cae_id:
+        raise InvalidInput("Lieu inconnu pour cette CAE.")
+    return place.id
+
+
+def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
+                   now: Optional[datetime] = None) -> SessionInfo:
+    """``data``: starts_at, ends_at (ISO 8601 with offset), capacity, and place_id
+    (a place of this CAE) or video_url."""
+    now = as_utc(now) if now else utcnow()
+    starts_at = _datetime(data.get("starts_at"), "starts_at")
+    ends_at = _datetime(data.get("ends_at"), "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput("La fin doit être après le début.")
+    if starts_at <= now:
+        raise InvalidInput("La date de début est déjà passée.")
+    capacity = _capacity(data.get("capacity"))
+    video_url = (str(data.get("video_url") or "").strip() or None)
+    if video_url and not video_url.startswith(("https://", "http://")):
+        raise InvalidInput("« video_url » doit être une adresse http(s).")
+
+    def work(s) -> SessionInfo:
+        place_id = _check_place(s, cae_id, data.get("place_id"))
+        if place_id is None and video_url is None:
+            raise InvalidInput("Indiquez un lieu (place_id) ou un lien de visio (video_url).")
+        sess = InfoSession(cae_id=cae_id, place_id=place_id, video_url=video_url,
+                           starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                           status=SESSION_PLANNED, created_at=now)
+        s.add(sess)
+        s.flush()
+        return _session_info_of(s, sess)
+
+    return db.run(work)
+
+
+def update_session(db: Database, session_id: int, data: Mapping[str, Any],
+                   now: Optional[datetime] = None) -> SessionInfo:
+    """Change dates, capacity, place or video link, or status planned/closed.
+    A larger capacity gives the new seats to the waiting list (told by e-mail)."""
+    now = as_utc(now) if now else utcnow()
+
+    def work(s):
+        sess = _lock_session(s, session_id)
+        if sess.status == SESSION_CANCELLED:
+            raise errors.SessionCancelled("Cette réunion est annulée : elle ne peut plus être modifiée.")
+        if "starts_at" in data:
+            sess.starts_at = _datetime(data["starts_at"], "starts_at")
+        if "ends_at" in data:
+            sess.ends_at = _datetime(data["ends_at"], "ends_at")
+        if sess.ends_at <= sess.starts_at:
+            raise InvalidInput("La fin doit être après le début.")
+        if "capacity" in data:
+            sess.capacity = _capacity(data["capacity"])
+        if "place_id" in data:
+            sess.place_id = _check_place(s, sess.cae_id, data["place_id"])
+        if "video_url" in data:
+            sess.video_url = str(data["video_url"] or "").strip() or None
+        if sess.place_id is None and not sess.video_url:
+            raise InvalidInput("Indiquez un lieu (place_id) ou un lien de visio (video_url).")
+        if "status" in data:
+            if data["status"] not in EDITABLE_STATUSES:
+                raise InvalidInput("« status » : planned ou closed (pour annuler : /cancel).")
+            sess.status = data["status"]
+        s.flush()
+        promoted = _promote(s, sess, now)
+        info = _session_info_of(s, sess)
+        return info, [_booking_info(s, b, info) for b in promoted]
+
+    info, promoted = db.run(work)
+    service._send(promoted, "promotion", None, True)
+    return info
+
+
+def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=None
+                   ) -> Dict[str, Any]:
+    """Cancel the session and every active booking on it; each person gets an e-mail."""
+    now = utcnow()
+
+    def work(s):
+        sess = _lock_session(s, session_id)
+        if sess.status == SESSION_CANCELLED:
+            raise errors.SessionCancelled("Cette réunion est déjà annulée.")
+        sess.status = SESSION_CANCELLED
+        bookings = s.execute(select(Booking).where(
+            Booking.session_id == sess.id, Booking.status.in_((REGISTERED, WAITLISTED)))).scalars().all()
+        for booking in bookings:
+            booking.status = CANCELLED
+            booking.position = None
+            booking.cancelled_at = now
+            booking.sequence += 1
+        s.flush()
+        info = _session_info_of(s, sess)
+        return info, [_booking_info(s, b, info) for b in bookings]
+
+    info, cancelled = db.run(work)
+    service._send(cancelled, "cancellation", mailer, notify)
+    return {"session": info, "cancelled_bookings": len(cancelled)}
+
+
+def list_bookings(db: Database, session_id: int) -> List[Dict[str, Any]]:
+    with db.reader() as s:
+        sess = s.get(InfoSession, int(session_id))
+        if sess is None:
+            raise errors.SessionNotFound()
+        rows = s.execute(select(Booking).where(Booking.session_id == sess.id)
+                         .order_by(Booking.created_at, Booking.id)).scalars().all()
+        return [{
+            "reference": b.reference, "status": b.status, "position": b.position,
+            "first_name": b.person.first_name, "last_name": b.person.last_name,
+            "email": b.person.email, "phone": b.person.phone,
+            "created_at": b.created_at.isoformat(),
+            "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None,
+        } for b in rows]
+
+
+def booking_cae_id(db: Database, reference: str) -> int:
+    reference = service.normalize_reference(reference)
+    with db.reader() as s:
+        booking = s.execute(select(Booking).where(Booking.reference == reference)).scalar_one_or_none()
+        if booking is None:
+            raise errors.BookingNotFound()
+        return booking.session.cae_id
+
+
+def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]:
+    """attended / absent / excused (or back to registered) for a seated booking."""
+    if status not in ATTENDANCE:
+        raise InvalidInput("« status » : attended, absent, excused ou registered.")
+    reference = service.normalize_reference(reference)
+
+    def work(s):
+        booking = s.execute(select(Booking).where(Booking.reference == reference)).scalar_one_or_none()
+        if booking is None:
+            raise errors.BookingNotFound()
+        if booking.status in (CANCELLED, WAITLISTED):
+            raise InvalidInput("La présence ne se note que pour une personne inscrite "
+                               "(pas annulée ni en liste d'attente).")
+        booking.status = status
+        return {"reference": booking.reference, "status": booking.status}
+
+    return db.run(work)
