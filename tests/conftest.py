@@ -99,6 +99,7 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
         env=env,
         credentials=credentials,
     )
+    env["CAE_TRACKER_DB_URL"] = f"sqlite:///{tracker_db}"  # the dashboard reads it
     servers.tracker_db = tracker_db
     servers.database_url = database_url
     servers.outbox = workdir / "outbox"

@@ -23,7 +23,7 @@ from bot import settings
 from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth
+from bot.web import api, auth, coach
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +133,8 @@ async def reminder_job(app: web.Application):
 
 
 def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
-               db: Optional[Database] = None, reminder_interval: Optional[float] = None
-               ) -> web.Application:
+               db: Optional[Database] = None, reminder_interval: Optional[float] = None,
+               tracker_url: Optional[str] = None) -> web.Application:
     """The web application: widget page, calendar links, JSON API, coach pages."""
     app = web.Application(middlewares=[security_headers])
     app[RASA_URL_KEY] = (rasa_url or default_rasa_url()).rstrip("/")
@@ -152,6 +152,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get("/favicon.ico", favicon)
     booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
     api.add_routes(app)  # /api/...
+    coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
     # Registered before the static folder so that it wins over /static/.
     app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)
     app.router.add_static("/static/", STATIC_DIR, name="static")

@@ -39,3 +39,46 @@ async def client(web_db):
 
 def as_coach(email: str) -> BasicAuth:
     return BasicAuth(email, PASSWORD)
+
+
+def make_tracker_db(path) -> str:
+    """A real Rasa SQL tracker store (SQLite) with three conversations from
+    yesterday: a plain one, one with a fallback and hostile text, one asking for
+    a person."""
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=10).timestamp()
+
+    def user(text, intent, confidence, at):
+        return UserUttered(text, intent={"name": intent, "confidence": confidence},
+                           parse_data={"intent": {"name": intent, "confidence": confidence},
+                                       "entities": [], "text": text},
+                           input_channel="rest", timestamp=at)
+
+    conversations = {
+        "conv-plain": [user("bonjour", "greet", 0.99, yesterday), ActionExecuted("utter_greet", timestamp=yesterday + 1),
+                       BotUttered("Bonjour ! Que souhaitez-vous faire ?", timestamp=yesterday + 1)],
+        "conv-fallback": [user("<script>alert(1)</script> euh", "nlu_fallback", 0.31, yesterday + 10),
+                          ActionExecuted("action_fallback_choices", timestamp=yesterday + 11),
+                          BotUttered("Je ne suis pas sûr d'avoir bien compris.",
+                                     data={"buttons": [{"title": "La CAPE", "payload": "/ask_topic"}]},
+                                     timestamp=yesterday + 11),
+                          SlotSet("faq_topic", "cape_what", timestamp=yesterday + 12)],
+        "conv-handoff": [user("=HYPERLINK(\"http://x\") je veux parler à un conseiller", "human_handoff", 0.95,
+                              yesterday + 20)],
+    }
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+
+    async def save_all():
+        for sender, events in conversations.items():
+            await store.save(DialogueStateTracker.from_events(sender, events))
+
+    asyncio.run(save_all())
+    store.engine.dispose()
+    return f"sqlite:///{path}"
