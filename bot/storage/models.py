@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -318,3 +319,97 @@ class ConversationReview(Base):
     note = Column(String(4000), nullable=False, default="")
     reviewed_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+# --------------------------------------------------------------------------- identity
+
+class ConversationLink(Base):
+    """A chat conversation (tracker sender id) proven to belong to a person."""
+
+    __tablename__ = "conversation_link"
+
+    conversation_id = Column(String(255), primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    method = Column(String(20), nullable=False)  # "coach_code" or "email_code"
+    linked_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    person = relationship("Person")
+
+
+class OneTimeCode(Base):
+    """A short-lived code: from a coach for one person, or e-mailed to prove an address.
+    Only a hash of the code is stored."""
+
+    __tablename__ = "one_time_code"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)  # "coach_code" or "email_code"
+    code_hash = Column(String(64), nullable=False, index=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    email = Column(String(254))
+    conversation_id = Column(String(255))  # e-mail codes are valid in one conversation
+    purpose = Column(String(20), nullable=False, default="link")  # "link" or "privacy"
+    created_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    used_at = Column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- curriculum
+
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+VALIDATED = "validated"
+PROGRESS_STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, VALIDATED)
+
+
+class Enrolment(Base):
+    """A person following a module of curriculum/ (ids are the YAML ids)."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("person_id", "module_id"),)
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    module_id = Column(String(60), nullable=False)
+    enrolled_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    enrolled_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ObjectiveProgress(Base):
+    __tablename__ = "objective_progress"
+    __table_args__ = (
+        UniqueConstraint("person_id", "objective_id"),
+        CheckConstraint(_in_list("status", PROGRESS_STATUSES), name="status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    module_id = Column(String(60), nullable=False)
+    objective_id = Column(String(60), nullable=False)
+    status = Column(String(20), nullable=False, default=NOT_STARTED)
+    started_at = Column(UTCDateTime)
+    completed_at = Column(UTCDateTime)
+    validated_at = Column(UTCDateTime)
+    validated_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    score = Column(Integer, nullable=False, default=0, server_default=text("0"))  # right answers
+    answered = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ProgressEvent(Base):
+    """Every step, never updated: who did what on which objective, with what result."""
+
+    __tablename__ = "progress_event"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    actor = Column(String(10), nullable=False)  # "person" or "coach"
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    action = Column(String(30), nullable=False)  # enrolled, started, answered, completed, validated
+    module_id = Column(String(60))
+    objective_id = Column(String(60))
+    result = Column(String(200), nullable=False, default="")
