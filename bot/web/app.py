@@ -23,7 +23,7 @@ from bot import settings
 from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, coach
+from bot.web import api, auth, coach, curriculum_api
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,8 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
-    api.add_routes(app)  # /api/...
+    api.add_routes(app)  # /api/sessions, /api/bookings
+    curriculum_api.add_routes(app)  # /api/curriculum, /api/people
     coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
     # Registered before the static folder so that it wins over /static/.
     app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)

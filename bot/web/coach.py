@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import transcripts
+from bot.curriculum import service as curriculum
 from bot.booking import coach as coach_ops
 from bot.booking import service
 from bot.booking.errors import BookingError
@@ -26,6 +27,7 @@ from bot.storage.models import (
 )
 from bot.training_examples import add_example, known_intents
 from bot.web import auth
+from bot.web import scope
 from bot.web.auth import login_required
 
 TEMPLATES = "coach"
@@ -247,32 +249,20 @@ async def handoff_handled(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- people
 
 
-def _person_cae_ids(s, person_id: int) -> set[int]:
-    return set(s.execute(select(InfoSession.cae_id).join(Booking, Booking.session_id == InfoSession.id)
-                         .where(Booking.person_id == person_id)).scalars().all())
-
-
-def _can_see_person(coach: auth.CoachInfo, cae_ids: set[int]) -> bool:
-    return (coach.is_admin and coach.cae_id is None) or coach.cae_id in cae_ids
-
-
 @login_required
 async def people(request: web.Request) -> web.Response:
     coach = request["coach"]
     with _db(request).reader() as s:
         rows = s.execute(select(Person).where(Person.erased_at.is_(None))
                          .order_by(Person.created_at.desc())).scalars().all()
-        visible = [p for p in rows if _can_see_person(coach, _person_cae_ids(s, p.id))]
+        visible = [p for p in rows
+                   if scope.sees_everyone(coach) or coach.cae_id in scope.person_cae_ids(s, p.id)]
         listing = [{"person": p, "bookings": len(p.bookings)} for p in visible]
     return await render(request, "people.html", {"people": listing})
 
 
 def _progress(db, person_id: int):
-    try:
-        from bot.curriculum.service import person_progress
-    except ImportError:
-        return None
-    return person_progress(db, person_id)
+    return curriculum.person_progress(db, person_id)
 
 
 @login_required
@@ -283,7 +273,7 @@ async def person(request: web.Request) -> web.Response:
         row = s.get(Person, pid)
         if row is None or row.erased_at is not None:
             raise web.HTTPNotFound(text="Personne inconnue.")
-        if not _can_see_person(coach, _person_cae_ids(s, pid)):
+        if not scope.can_see_person(_db(request), coach, pid):
             raise web.HTTPForbidden(text="Cette personne suit une autre CAE.")
         bookings = [{"reference": b.reference, "status": b.status, "session": b.session,
                      "cae": b.session.cae.name} for b in row.bookings]
@@ -298,11 +288,13 @@ async def person(request: web.Request) -> web.Response:
 async def validate_objective(request: web.Request) -> web.Response:
     pid = int(request.match_info["pid"])
     form = await request.post()
+    if not scope.can_see_person(_db(request), request["coach"], pid):
+        raise web.HTTPForbidden(text="Cette personne suit une autre CAE.")
     try:
-        from bot.curriculum.service import validate_objective as validate
-    except ImportError:
-        raise web.HTTPNotFound()
-    validate(_db(request), pid, str(form.get("objective_id") or ""), request["coach"].id)
+        curriculum.validate_objective(_db(request), pid, str(form.get("objective_id") or ""),
+                                      request["coach"].id)
+    except (curriculum.ProgressError, KeyError):
+        raise web.HTTPBadRequest(text="Cet objectif ne peut pas être validé.")
     raise web.HTTPFound(f"/coach/people/{pid}")
 
 
@@ -454,12 +446,7 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
 
 
 def _enrolled(db, person_id: int) -> bool:
-    try:
-        from bot.curriculum.service import person_progress
-    except ImportError:
-        return False
-    progress = person_progress(db, person_id) or {}
-    return bool(progress.get("modules") if isinstance(progress, dict) else progress)
+    return bool(curriculum.person_progress(db, person_id)["modules"])
 
 
 @login_required
