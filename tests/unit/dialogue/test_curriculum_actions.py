@@ -1,0 +1,130 @@
+"""The training follow-up actions on a real SQLite database (no model)."""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions import curriculum as actions
+from bot import identity
+from bot.booking import service as booking
+from bot.curriculum import service
+from bot.storage.models import Person
+
+
+def tracker(slots=None, text="", intent=None, sender="chat-1"):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}}
+    return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def enrolled_person(db) -> int:
+    session = booking.upcoming_sessions(db)[0]
+    booking.book(db, session.id, {"first_name": "Léa", "last_name": "M", "email": "lea@exemple.fr"},
+                 consent=True, notify=False)
+    with db.reader() as s:
+        pid = s.execute(select(Person.id).where(Person.email == "lea@exemple.fr")).scalar_one()
+    service.enrol(db, pid, "ante_creation")
+    return pid
+
+
+async def test_nothing_is_shown_before_the_conversation_is_linked(sample_db):
+    enrolled_person(sample_db)
+    for action in (actions.ActionWhereAmI(), actions.ActionNextObjective(), actions.ActionObjectiveDone()):
+        dispatcher = CollectingDispatcher()
+        await action.run(dispatcher, tracker(), {})
+        assert dispatcher.messages[0]["buttons"] == [actions.LINK_BUTTON]
+        assert "0/9" not in dispatcher.messages[0]["text"]
+
+
+async def test_link_with_a_coach_code_then_work_through_an_objective(sample_db):
+    pid = enrolled_person(sample_db)
+    code = identity.create_coach_code(sample_db, pid)
+    form = actions.ValidateLinkForm()
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_link_proof("ABCDEFGH", dispatcher, tracker(), {}) == {"link_proof": None}
+    assert "inconnu" in dispatcher.messages[-1]["text"]
+    assert await form.validate_link_proof(code, dispatcher, tracker(), {}) == {"link_proof": "coach_code"}
+    assert await form.required_slots(["link_proof", "link_email_code"], dispatcher,
+                                     tracker({"link_proof": "coach_code"}), {}) == ["link_proof"]
+
+    dispatcher = CollectingDispatcher()
+    await actions.ActionWhereAmI().run(dispatcher, tracker(), {})
+    assert "0/9" in dispatcher.messages[0]["text"] and "Connaître son activité" in dispatcher.messages[0]["text"]
+
+    dispatcher = CollectingDispatcher()
+    await actions.ActionNextObjective().run(dispatcher, tracker(), {})
+    assert dispatcher.messages[0]["text"].startswith("Objectif : Connaître son activité")
+    question = dispatcher.messages[-1]
+    assert question["text"].startswith("Question 1/2")
+    payload = question["buttons"][1]["payload"]  # the right answer
+    answer = re.search(r'"check_answer": "([^"]+)"', payload).group(1)
+
+    dispatcher = CollectingDispatcher()
+    await actions.ActionAnswerCheck().run(dispatcher, tracker({"check_answer": answer}), {})
+    assert dispatcher.messages[0]["text"].startswith("✔")
+    assert dispatcher.messages[1]["text"].startswith("Question 2/2")
+    wrong = re.search(r'"check_answer": "([^"]+)"', dispatcher.messages[1]["buttons"][0]["payload"]).group(1)
+    dispatcher = CollectingDispatcher()
+    await actions.ActionAnswerCheck().run(dispatcher, tracker({"check_answer": wrong}), {})
+    assert dispatcher.messages[0]["text"].startswith("✘") and "Score : 1/2" in dispatcher.messages[1]["text"]
+
+    dispatcher = CollectingDispatcher()
+    await actions.ActionObjectiveDone().run(dispatcher, tracker(text="/objective_done"), {})
+    assert "est terminé" in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    await actions.ActionWhereAmI().run(dispatcher, tracker(), {})
+    assert "1/9" in dispatcher.messages[0]["text"] and "Définir son offre" in dispatcher.messages[0]["text"]
+    # Another conversation sees nothing.
+    dispatcher = CollectingDispatcher()
+    await actions.ActionWhereAmI().run(dispatcher, tracker(sender="chat-2"), {})
+    assert "1/9" not in dispatcher.messages[0]["text"]
+
+
+async def test_done_with_a_named_objective(sample_db):
+    pid = enrolled_person(sample_db)
+    identity.link_with_coach_code(sample_db, "chat-1", identity.create_coach_code(sample_db, pid))
+    dispatcher = CollectingDispatcher()
+    await actions.ActionObjectiveDone().run(dispatcher, tracker(text="j'ai terminé le seuil de rentabilité"), {})
+    assert "Connaître son seuil de rentabilité" in dispatcher.messages[0]["text"]
+
+
+async def test_link_by_email_code(sample_db, tmp_path):
+    enrolled_person(sample_db)
+    form = actions.ValidateLinkForm()
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_link_proof("mon mail c'est lea@exemple.fr", dispatcher, tracker(), {})
+    assert result == {"link_proof": "lea@exemple.fr"}
+    assert await form.required_slots(["link_proof", "link_email_code"], dispatcher,
+                                     tracker(result), {}) == ["link_proof", "link_email_code"]
+    code = re.search(r": (\d{6})", next((tmp_path / "outbox").glob("*.eml")).read_text()).group(1)
+    assert await form.validate_link_email_code("12", dispatcher, tracker(result), {}) == {"link_email_code": None}
+    assert await form.validate_link_email_code(code, dispatcher, tracker(result), {}) == {"link_email_code": "ok"}
+    assert identity.linked_person(sample_db, "chat-1") is not None
+
+
+async def test_break_even_calculator_form():
+    form = actions.ValidateBreakEvenForm()
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_be_fixed_costs("beaucoup", dispatcher, tracker(), {}) == {"be_fixed_costs": None}
+    assert await form.validate_be_fixed_costs("12 000 €", dispatcher, tracker(), {}) == {"be_fixed_costs": "12000"}
+    assert await form.validate_be_variable_rate("40 %", dispatcher, tracker(), {}) == {"be_variable_rate": "0.4"}
+    assert await form.validate_be_variable_rate("150 %", dispatcher, tracker(), {}) == {"be_variable_rate": None}
+    assert await form.validate_be_monthly_turnover("passer", dispatcher, tracker(), {}) == {"be_monthly_turnover": "-"}
+    dispatcher = CollectingDispatcher()
+    await actions.ActionBreakEven().run(dispatcher, tracker(
+        {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_monthly_turnover": "-"}), {})
+    assert "20\u202f000 € de chiffre d'affaires" in dispatcher.messages[0]["text"]
+
+
+async def test_cash_need_calculator_form():
+    form = actions.ValidateCashNeedForm()
+    dispatcher = CollectingDispatcher()
+    inflows = await form.validate_cash_inflows("0 ; 1000 ; 3000", dispatcher, tracker(), {})
+    assert inflows == {"cash_inflows": "0;1000;3000"}
+    assert await form.validate_cash_outflows("1500 ; 1500", dispatcher, tracker(inflows), {}) == {"cash_outflows": None}
+    outflows = await form.validate_cash_outflows("1500;1500;1500", dispatcher, tracker(inflows), {})
+    dispatcher = CollectingDispatcher()
+    await actions.ActionCashNeed().run(dispatcher, tracker({**inflows, **outflows}), {})
+    assert "au mois 2" in dispatcher.messages[0]["text"] and "2\u202f000 €" in dispatcher.messages[0]["text"]
