@@ -15,6 +15,7 @@ from bot.booking import dialogue, service
 from bot.booking.errors import BookingError, SessionFull
 from bot.booking.links import ics_url
 from bot.booking.texts import format_when
+from bot.identity import note_booking_conversation
 from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
@@ -322,6 +323,10 @@ class ActionBookSession(Action):
             dispatcher.utter_message(text=SORRY)
             return []
         dispatcher.utter_message(text=dialogue.booked_message(booking, ics_url(booking.reference)))
+        try:
+            note_booking_conversation(db(), tracker.sender_id, booking.email)
+        except Exception:  # noqa: BLE001 - the booking is made; only the link is missing
+            logger.exception("could not link the conversation to the booking")
         return _reset(BOOKING_SLOTS) + [SlotSet("booking_reference", booking.reference)]
 
     def filled_meanwhile(self, dispatcher, tracker, full: SessionFull):

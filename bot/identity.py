@@ -168,12 +168,44 @@ def check_email_code(db: Database, conversation_id: str, code: str, purpose: str
     return person_id
 
 
-def linked_person(db: Database, conversation_id: str) -> Optional[int]:
+PROVEN = (COACH_CODE, EMAIL_CODE)
+BOOKING = "booking"  # details typed in this conversation to book: not a proof of identity
+
+
+def linked_person(db: Database, conversation_id: str, proven_only: bool = True) -> Optional[int]:
+    """The person this conversation belongs to. ``proven_only``: linked with a code
+    (what progress needs); otherwise also the conversation where they booked
+    (enough to see or erase what they typed there)."""
     with db.reader() as s:
         link = s.get(ConversationLink, conversation_id)
         if link is None or link.person.erased_at is not None:
             return None
+        if proven_only and link.method not in PROVEN:
+            return None
         return link.person_id
+
+
+def note_booking_conversation(db: Database, conversation_id: str, email: str,
+                              now: Optional[datetime] = None) -> None:
+    """Remember that this conversation holds the details of the person who booked
+    with ``email`` (for export and erasure), unless it is already linked."""
+    now = _now(now)
+
+    def work(s) -> None:
+        if s.get(ConversationLink, conversation_id) is not None:
+            return
+        person_id = s.execute(select(Person.id).where(Person.email == email)).scalar_one_or_none()
+        if person_id is not None:
+            s.add(ConversationLink(conversation_id=conversation_id, person_id=person_id,
+                                   method=BOOKING, linked_at=now))
+
+    db.run(work)
+
+
+def conversations_of(db: Database, person_id: int) -> list[str]:
+    with db.reader() as s:
+        return list(s.execute(select(ConversationLink.conversation_id).where(
+            ConversationLink.person_id == person_id)).scalars())
 
 
 def unlink(db: Database, conversation_id: str) -> None:

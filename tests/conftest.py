@@ -145,3 +145,23 @@ def agent(rasa_model, started_servers, event_loop_for_agent):
 def run_async(event_loop_for_agent):
     """Run a coroutine on the loop the agent was loaded on."""
     return event_loop_for_agent.run_until_complete
+
+
+@pytest.fixture
+def sample_db(tmp_path, monkeypatch):
+    """A fresh SQLite database with the sample sessions, used through
+    ``get_database()`` (as the action server does); outbox in tmp_path/outbox."""
+    from bot.booking.sample import load_sample
+    from bot.storage import db as storage
+
+    url = f"sqlite:///{tmp_path / 'cae.db'}"
+    monkeypatch.setenv("CAE_DATABASE_URL", url)
+    monkeypatch.setenv("CAE_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("CAE_LINK_SECRET", "test-secret")
+    monkeypatch.setattr(storage, "_default", None)
+    storage.upgrade(url)
+    database = storage.get_database()
+    load_sample(database)
+    yield database
+    database.dispose()
+    monkeypatch.setattr(storage, "_default", None)
