@@ -22,6 +22,7 @@ from aiohttp import web
 from bot import settings
 from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
+from bot.privacy import links as privacy_links
 from bot.storage.db import Database, get_database, upgrade
 from bot.web import api, auth, coach, curriculum_api
 
@@ -151,6 +152,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
+    privacy_links.add_routes(app)  # /mes-donnees/<conversation>.json?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
     coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
