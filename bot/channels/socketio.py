@@ -24,6 +24,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.channels.limits import guarded
 from bot.channels.guard import guarded_text
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -65,6 +66,7 @@ class SocketIOChannel(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         channel = self
+        on_new_message = guarded(on_new_message)  # length and rate limits
 
         async def checked(message: UserMessage) -> None:
             if not (message.text or "").strip():

@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.limits import RealRecipient, guarded, pseudonym
 from bot.channels.guard import as_plain_text, starts_with_slash
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class TelegramChannel(TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
+        on_new_message = guarded(on_new_message)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -149,9 +151,11 @@ class TelegramChannel(TelegramInput):
             if msg is None or text is None:
                 return response.text("success")
             metadata = {**(self.get_metadata(request) or {}), **extra}
+            sender = pseudonym("telegram", msg.chat.id)
             try:
                 await on_new_message(
-                    UserMessage(text, out_channel, str(msg.chat.id), input_channel=self.name(), metadata=metadata)
+                    UserMessage(text, RealRecipient(out_channel, sender, str(msg.chat.id)), sender,
+                                input_channel=self.name(), metadata=metadata)
                 )
             except Exception:
                 logger.exception("Telegram message could not be handled")

@@ -31,6 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.channels.limits import RealRecipient, guarded, pseudonym
 from bot.channels.guard import (
     as_plain_text,
     last_bot_buttons,
@@ -144,6 +145,7 @@ class WhatsAppChannel(TwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         twilio_webhook = Blueprint("twilio_webhook", __name__)
         channel = self
+        on_new_message = guarded(on_new_message)
 
         @twilio_webhook.listener("before_server_start")
         async def keep_app(app, _loop) -> None:
@@ -162,11 +164,13 @@ class WhatsAppChannel(TwilioInput):
             text = request.form.get("Body")
             if not sender or text is None:
                 return response.text("", status=204)
-            text, extra = await self._text_for_rasa(sender, text.replace("¡", "@"))
+            conversation = pseudonym("whatsapp", sender)
+            text, extra = await self._text_for_rasa(conversation, text.replace("¡", "@"))
             metadata = {**(self.get_metadata(request) or {}), **extra}
             try:
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender,
-                                                 input_channel=self.name(), metadata=metadata))
+                await on_new_message(UserMessage(
+                    text, RealRecipient(self.get_output_channel(), conversation, sender), conversation,
+                    input_channel=self.name(), metadata=metadata))
             except Exception:
                 logger.exception("WhatsApp message could not be handled")
                 if self.debug_mode:

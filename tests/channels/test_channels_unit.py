@@ -52,12 +52,12 @@ def test_markdown_line_breaks_keep_paragraphs():
 def test_telegram_and_whatsapp_are_on_only_with_their_variables(tmp_path):
     base = {"CAE_ALLOWED_ORIGINS": "https://www.ma-cae.fr, https://autre.example/"}
     channels = credentials.effective_credentials(base, "127.0.0.1", 8000)
-    assert set(channels) == {"rest", credentials.SOCKETIO_KEY}
+    assert set(channels) == {"bot.channels.rest.RestChannel", credentials.SOCKETIO_KEY}
     assert channels[credentials.SOCKETIO_KEY]["session_persistence"] is True
     assert channels[credentials.SOCKETIO_KEY]["cors_allowed_origins"] == ["https://www.ma-cae.fr", "https://autre.example"]
 
     partial = dict(base, CAE_TELEGRAM_TOKEN="1:x", CAE_TWILIO_ACCOUNT_SID="AC1")
-    assert set(credentials.effective_credentials(partial, "127.0.0.1", 8000)) == {"rest", credentials.SOCKETIO_KEY}
+    assert set(credentials.effective_credentials(partial, "127.0.0.1", 8000)) == {"bot.channels.rest.RestChannel", credentials.SOCKETIO_KEY}
 
     full = dict(base, CAE_TELEGRAM_TOKEN="1:x", CAE_TELEGRAM_BOT_NAME="cae_bot",
                 CAE_TELEGRAM_WEBHOOK_URL="https://a.example/webhooks/telegram/webhook",

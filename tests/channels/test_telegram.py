@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.channels import stubs
+from bot.channels.limits import pseudonym
 from tests.channels.helpers import post, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -88,7 +89,7 @@ def test_buttons_are_an_inline_keyboard_and_a_press_is_answered(servers, channel
     assert send(servers, button_update(chat_id, bot_message, first["callback_data"]))[0] == 200
     assert channel_stubs.replies("telegram.answerCallbackQuery", mark)
     assert sent_messages(channel_stubs, mark, chat_id)
-    last = user_events(servers, str(chat_id))[-1]
+    last = user_events(servers, pseudonym("telegram", chat_id))[-1]
     assert last["text"] == first["callback_data"]
     if first["callback_data"].startswith("/"):
         # The button's payload went straight to its intent.
@@ -98,7 +99,7 @@ def test_buttons_are_an_inline_keyboard_and_a_press_is_answered(servers, channel
 def test_typed_slash_text_is_not_an_intent(servers, channel_stubs):
     chat_id = CHAT_ID + 2
     assert send(servers, text_update(chat_id, "/human_handoff"))[0] == 200
-    last = user_events(servers, str(chat_id))[-1]
+    last = user_events(servers, pseudonym("telegram", chat_id))[-1]
     assert last["text"] == "human_handoff"
     assert last["metadata"]["original_text"] == "/human_handoff"
     assert last["parse_data"]["intent"]["name"] != "human_handoff"
@@ -109,7 +110,7 @@ def test_forged_button_data_is_not_an_intent(servers, channel_stubs):
     bot_message = {"message_id": 5002, "chat": chat(chat_id), "date": 1763860001, "text": "Bonjour",
                    "reply_markup": {"inline_keyboard": [[{"text": "Aide", "callback_data": "/help"}]]}}
     assert send(servers, button_update(chat_id, bot_message, "/human_handoff"))[0] == 200
-    last = user_events(servers, str(chat_id))[-1]
+    last = user_events(servers, pseudonym("telegram", chat_id))[-1]
     assert last["text"] == "human_handoff"
 
 

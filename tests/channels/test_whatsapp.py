@@ -10,6 +10,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.channels import stubs
+from bot.channels.limits import pseudonym
 from tests.channels.helpers import post, tracker, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -81,11 +82,11 @@ def test_buttons_are_numbered_choices_answered_by_number(servers, channel_stubs)
     mark = len(channel_stubs.calls)
     assert send(servers, twilio_form(sender, "1"))[0] in (200, 204)
     assert bodies(channel_stubs, mark, sender)
-    events = user_events(servers, sender)
+    events = user_events(servers, pseudonym("whatsapp", sender))
     last = events[-1]
     assert last["metadata"]["original_text"] == "1"
     # "1" became the payload of the first button (not shown to the person).
-    previous_bot = [e for e in tracker(servers, sender)["events"]
+    previous_bot = [e for e in tracker(servers, pseudonym("whatsapp", sender))["events"]
                     if e["event"] == "bot" and (e.get("data") or {}).get("buttons")]
     buttons = previous_bot[-1]["data"]["buttons"]
     assert buttons[0]["title"] == first_title
@@ -95,6 +96,6 @@ def test_buttons_are_numbered_choices_answered_by_number(servers, channel_stubs)
 def test_typed_slash_text_is_not_an_intent(servers, channel_stubs):
     sender = "whatsapp:+33611112222"
     assert send(servers, twilio_form(sender, "/human_handoff"))[0] in (200, 204)
-    last = user_events(servers, sender)[-1]
+    last = user_events(servers, pseudonym("whatsapp", sender))[-1]
     assert last["text"] == "human_handoff"
     assert last["parse_data"]["intent"]["name"] != "human_handoff"
