@@ -29,6 +29,15 @@ test: setup
 eval: setup
 	@$(PY) -m bot.evaluation
 
+# Production profile on this machine: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx.
+.PHONY: run-prod bench
+run-prod: setup
+	@$(PY) -m bot.prod
+
+# Benchmark (prints figures, writes var/bench/latest.json); not a test.
+bench: setup
+	@$(PY) -m bench.run
+
 # Reload the sample CAEs and their upcoming information sessions (dates from now).
 .PHONY: sample
 sample: setup

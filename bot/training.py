@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot import settings
@@ -67,15 +69,20 @@ def train(target: Path) -> None:
     ]
     env = rasa_environment()
     print(f"Entraînement du modèle -> {target}", flush=True)
+    started = time.perf_counter()
     subprocess.run(command, check=True, cwd=settings.ROOT, env=env)
     if not target.exists():
         raise RuntimeError(f"rasa train did not write {target}")
+    # How long it took, for the benchmark (make bench).
+    Path(str(target).replace(".tar.gz", ".json")).write_text(
+        json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
 
 
 def prune(models_dir: Path, keep: Path) -> None:
     models = sorted(models_dir.glob("cae-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
         old.unlink()
+        Path(str(old).replace(".tar.gz", ".json")).unlink(missing_ok=True)
 
 
 def ensure_model(force: bool = False, models_dir: Path | None = None) -> Path:

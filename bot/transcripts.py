@@ -27,7 +27,7 @@ _metadata = MetaData()
 EVENTS = Table(
     "events", _metadata,
     Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255)),
+    Column("sender_id", String(255), index=True),
     Column("type_name", String(255)),
     Column("timestamp", Float),
     Column("intent_name", String(255)),

@@ -13,7 +13,7 @@ from tests.core.helpers import ask, payloads, stored_rows, texts
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
-def book(servers, me: str, email: str) -> str:
+def book(servers, me: str, email: str, first: str = "Léa", last: str = "Martin") -> str:
     """The whole booking conversation; returns the bot's last reply."""
     where = ask(servers, me, "je veux m'inscrire à une réunion d'information")
     assert "Où souhaitez-vous" in texts(where)
@@ -24,12 +24,12 @@ def book(servers, me: str, email: str) -> str:
     assert choice.startswith("/choose_session")
     assert "Êtes-vous d'accord" in texts(ask(servers, me, choice))
     assert "prénom" in texts(ask(servers, me, "oui"))
-    assert "nom de famille" in texts(ask(servers, me, "Léa"))
-    assert "e-mail" in texts(ask(servers, me, "Martin"))
+    assert "nom de famille" in texts(ask(servers, me, first))
+    assert "e-mail" in texts(ask(servers, me, last))
     assert "ne semble pas valide" in texts(ask(servers, me, "lea.martin@"))
     assert "téléphone" in texts(ask(servers, me, email))
     recap = texts(ask(servers, me, "non"))
-    assert "Je récapitule" in recap and email in recap and "Léa Martin" in recap
+    assert "Je récapitule" in recap and email in recap and f"{first} {last}" in recap
     return texts(ask(servers, me, "oui"))
 
 

@@ -1,0 +1,284 @@
+"""The production profile on one machine (``make run-prod``, also used by the
+scale-out tests and the benchmark).
+
+- PostgreSQL (a local cluster kept in ``var/prod/pg``): Rasa's SQL tracker store
+  (database ``rasa_tracker``) and our data (database ``cae``).
+- Redis (``var/prod/redis``): Rasa's lock store, so that two servers never
+  handle the same conversation at once.
+- Two Rasa servers and two action servers (stateless), behind nginx:
+  ``/webhooks/`` goes to the least busy Rasa server (the tracker is shared);
+  ``/socket.io/`` sticks to one server per client address (ip_hash), which
+  socket.io needs; the action servers sit behind an internal nginx port.
+- The web app (widget page, dashboard, API) behind the same nginx port.
+
+Everything listens on 127.0.0.1. Logs go to ``var/prod/logs/``.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Optional
+
+from bot import settings
+from bot.channels.credentials import write_credentials
+from bot.deploy.postgres import PostgresCluster, find_bin_dir
+from bot.servers import free_port, http_ok
+from bot.training import rasa_environment
+
+NGINX = "/usr/sbin/nginx"
+REDIS = "redis-server"
+
+NGINX_CONF = """\
+worker_processes 1;
+pid {base}/nginx/nginx.pid;
+error_log {base}/logs/nginx-error.log warn;
+events {{ worker_connections 2048; }}
+http {{
+  access_log off;
+  client_body_temp_path {base}/nginx/body;
+  proxy_temp_path {base}/nginx/proxy;
+  fastcgi_temp_path {base}/nginx/fastcgi;
+  uwsgi_temp_path {base}/nginx/uwsgi;
+  scgi_temp_path {base}/nginx/scgi;
+  client_max_body_size 1m;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  upstream rasa_any {{ least_conn; {rasa_servers} keepalive 32; }}
+  upstream rasa_sticky {{ ip_hash; {rasa_servers} }}
+  upstream actions {{ least_conn; {action_servers} keepalive 32; }}
+  upstream web {{ server 127.0.0.1:{web_port}; }}
+  server {{
+    listen 127.0.0.1:{public_port};
+    location /socket.io/ {{
+      proxy_pass http://rasa_sticky;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_read_timeout 3600s;
+    }}
+    location /webhooks/ {{
+      proxy_pass http://rasa_any;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_read_timeout 120s;
+    }}
+    location / {{
+      proxy_pass http://web;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+  server {{
+    listen 127.0.0.1:{actions_port};
+    location / {{
+      proxy_pass http://actions;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_read_timeout 60s;
+    }}
+  }}
+}}
+"""
+
+
+def missing_binaries() -> list[str]:
+    missing = []
+    if find_bin_dir() is None:
+        missing.append("postgresql")
+    if not Path(NGINX).exists():
+        missing.append("nginx")
+    if subprocess.run(["which", REDIS], capture_output=True).returncode != 0:
+        missing.append("redis-server")
+    return missing
+
+
+@dataclass
+class ProdProfile:
+    model: Path
+    token: str
+    base: Path = field(default_factory=lambda: Path(settings.VAR_DIR) / "prod")
+    rasa_count: int = 2
+    action_count: int = 2
+    public_port: int = int(os.environ.get("CAE_PROD_PORT", "8080"))
+    keep_data: bool = True
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _logs: list[IO] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rasa_ports = [free_port() for _ in range(self.rasa_count)]
+        self.action_ports = [free_port() for _ in range(self.action_count)]
+        self.web_port = free_port()
+        self.actions_proxy_port = free_port()
+        self.redis_port = free_port()
+        self.postgres: Optional[PostgresCluster] = None
+
+    # ------------------------------------------------------------------ urls
+    @property
+    def public_url(self) -> str:
+        return f"http://127.0.0.1:{self.public_port}"
+
+    @property
+    def rest_webhook(self) -> str:
+        return f"{self.public_url}/webhooks/rest/webhook"
+
+    def rasa_url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.rasa_ports[index]}"
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url_of("cae")
+
+    @property
+    def tracker_url(self) -> str:
+        return self.postgres.url_of("rasa_tracker")
+
+    # ------------------------------------------------------------------ start / stop
+    def _spawn(self, name: str, command: list[str], env: dict) -> None:
+        log = open(self.base / "logs" / f"{name}.log", "ab")
+        self._logs.append(log)
+        self.processes[name] = subprocess.Popen(command, cwd=settings.ROOT, env=env, stdout=log,
+                                                stderr=subprocess.STDOUT)
+
+    def _env(self) -> dict:
+        env = rasa_environment()
+        env.update({
+            "SANIC_HOST": "127.0.0.1",
+            "CAE_DATABASE_URL": self.database_url,
+            "CAE_TRACKER_DB_URL": self.tracker_url,
+            "CAE_PUBLIC_WEB_URL": self.public_url,
+            "CAE_PUBLIC_RASA_URL": self.public_url,
+        })
+        return env
+
+    def _endpoints(self) -> Path:
+        path = self.base / "endpoints.yml"
+        path.write_text(
+            "# Written by bot/deploy/profile.py (make run-prod).\n"
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_proxy_port}/webhook"\n'
+            "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n"
+            f"  port: {self.postgres.port}\n  db: rasa_tracker\n  username: postgres\n  password: \"\"\n"
+            f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {self.redis_port}\n  db: 1\n"
+        )
+        return path
+
+    def _nginx_conf(self) -> Path:
+        for sub in ("nginx", "nginx/body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        path = self.base / "nginx" / "nginx.conf"
+        path.write_text(NGINX_CONF.format(
+            base=self.base, public_port=self.public_port, web_port=self.web_port,
+            actions_port=self.actions_proxy_port,
+            rasa_servers=" ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in self.rasa_ports),
+            action_servers=" ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in self.action_ports),
+        ))
+        return path
+
+    def start(self) -> None:
+        missing = missing_binaries()
+        if missing:
+            raise RuntimeError(f"missing system packages: {', '.join(missing)} (make setup installs them)")
+        (self.base / "logs").mkdir(parents=True, exist_ok=True)
+        self.postgres = PostgresCluster(find_bin_dir(), database="cae", databases=("rasa_tracker",),
+                                        base_dir=self.base / "pg", port=free_port(), keep=self.keep_data,
+                                        durable=self.keep_data).start()
+        self._prepare_data()
+        (self.base / "redis").mkdir(parents=True, exist_ok=True)
+        self._spawn("redis", [REDIS, "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                              "--dir", str(self.base / "redis"), "--save", "", "--appendonly", "no"],
+                    dict(os.environ))
+        env = self._env()
+        for n, port in enumerate(self.action_ports, 1):
+            self._spawn(f"actions-{n}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                         "--port", str(port)], env)
+        credentials = write_credentials(self.base / "credentials.yml", env, "127.0.0.1", self.public_port)
+        endpoints = self._endpoints()
+        for n, port in enumerate(self.rasa_ports, 1):
+            self._spawn(f"rasa-{n}", [sys.executable, "-m", "rasa", "run", "--model", str(self.model),
+                                      "--interface", "127.0.0.1", "--port", str(port),
+                                      "--endpoints", str(endpoints), "--credentials", str(credentials),
+                                      "--enable-api", "--auth-token", self.token,
+                                      "--cors", self.public_url], env)
+        self._spawn("web", [sys.executable, "-m", "bot.web", "--host", "127.0.0.1",
+                            "--port", str(self.web_port), "--rasa-url", self.public_url], env)
+        self._spawn("nginx", [NGINX, "-c", str(self._nginx_conf()), "-p", str(self.base / "nginx"),
+                              "-g", "daemon off;"], env)
+
+    def _prepare_data(self) -> None:
+        """Our migrations, sample sessions, first admin; and Rasa's events table,
+        created once here so that two Rasa servers do not race to create it."""
+        from sqlalchemy import create_engine
+
+        from bot.booking.sample import load_sample
+        from bot.storage.db import Database, upgrade
+        from bot.transcripts import EVENTS
+        from bot.web.auth import ensure_first_admin
+
+        upgrade(self.database_url)
+        db = Database(self.database_url)
+        try:
+            if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
+                load_sample(db)
+            self.admin_password = ensure_first_admin(db)
+        finally:
+            db.dispose()
+        engine = create_engine(self.tracker_url)
+        EVENTS.metadata.create_all(engine)
+        engine.dispose()
+
+    def rasa_ready(self, index: int) -> bool:
+        try:
+            url = f"{self.rasa_url(index)}/status?token={self.token}"
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return bool(json.load(reply).get("model_file"))
+        except (OSError, ValueError):
+            return False
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.processes.items() if proc.poll() is not None]
+
+    def wait_ready(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dead():
+                raise RuntimeError(f"stopped during start-up: {', '.join(self.dead())} (see {self.base}/logs)")
+            if (all(self.rasa_ready(i) for i in range(self.rasa_count))
+                    and all(http_ok(f"http://127.0.0.1:{p}/health") for p in self.action_ports)
+                    and http_ok(f"{self.public_url}/health")):
+                return
+            time.sleep(1)
+        raise TimeoutError(f"production profile not ready after {timeout:.0f} s (see {self.base}/logs)")
+
+    def kill_rasa(self, index: int) -> None:
+        """SIGKILL one Rasa server (the scale-out test)."""
+        process = self.processes[f"rasa-{index + 1}"]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def pids(self) -> dict[str, int]:
+        return {name: proc.pid for name, proc in self.processes.items() if proc.poll() is None}
+
+    def stop(self, grace: float = 15) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+        if self.postgres is not None:
+            self.postgres.stop()

@@ -1,0 +1,70 @@
+"""A person sees and erases their data from the chat (REST channel, real
+servers); afterwards nothing of it is left in any store."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import urllib.request
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage import models
+from bot.storage.db import Database
+from tests.core.helpers import ask, texts
+from tests.core.test_booking_e2e import book
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+EMAIL, FIRST, LAST = "zoe.durand@exemple.fr", "Zoé", "Durand"
+
+
+def stores_text(servers) -> str:
+    chunks = []
+    with sqlite3.connect(servers.tracker_db) as connection:
+        chunks += [json.dumps(row, ensure_ascii=False) for row in connection.execute("SELECT * FROM events")]
+    db = Database(servers.database_url)
+    with db.reader() as s:
+        for table in models.Base.metadata.sorted_tables:
+            chunks += [json.dumps(dict(r._mapping), default=str, ensure_ascii=False) for r in s.execute(select(table))]
+    db.dispose()
+    chunks += [p.read_text(errors="replace") for p in servers.outbox.glob("*.eml")]
+    return "\n".join(chunks)
+
+
+def test_see_then_erase_my_data_from_the_chat(servers):
+    me = "privacy-e2e"
+    assert "C'est confirmé" in book(servers, me, EMAIL, FIRST, LAST)
+    ask(servers, me, "je veux parler à un conseiller")
+    ask(servers, me, EMAIL)
+    before = stores_text(servers)
+    assert EMAIL in before and LAST in before
+
+    shown = texts(ask(servers, me, "quelles données avez-vous sur moi ?"))
+    assert EMAIL in shown and "Zoé Durand" in shown
+    link = re.search(r"http://\S+/mes-donnees/\S+\.json\?t=\w+", shown).group(0)
+    with urllib.request.urlopen(link, timeout=30) as reply:
+        document = json.load(reply)
+    assert document["person"]["email"] == EMAIL and document["bookings"]
+    assert any(EMAIL in json.dumps(m, ensure_ascii=False) for m in document["messages"])
+    forged = link.rsplit("t=", 1)[0] + "t=" + "0" * 32
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(forged, timeout=30)
+
+    assert "Confirmez-vous" in texts(ask(servers, me, "supprimez mes données"))
+    assert "vos données ont été effacées" in texts(ask(servers, me, "oui"))
+
+    after = stores_text(servers)
+    for needle in (EMAIL, "zoe.durand", LAST):
+        assert needle not in after, needle
+    # The conversation goes on, anonymously.
+    assert "Bonjour" in texts(ask(servers, me, "bonjour"))
+
+
+def test_refusing_the_erasure_keeps_everything(servers):
+    me = "privacy-e2e-keep"
+    book(servers, me, "yan.keep@exemple.fr", "Yan", "Keep")
+    assert "Confirmez-vous" in texts(ask(servers, me, "effacez mes données personnelles"))
+    assert "je ne supprime rien" in texts(ask(servers, me, "non"))
+    assert "yan.keep@exemple.fr" in stores_text(servers)
