@@ -133,6 +133,42 @@ async def reminder_job(app: web.Application):
             await task
 
 
+PURGE_FIRST_DELAY_S = 60.0
+
+
+async def purge_job(app: web.Application):
+    """Retention (bot/privacy/purge.py) once a day (CAE_PURGE_INTERVAL_S), first a
+    minute after start; 0 turns it off (e.g. when a cron job runs it instead)."""
+    interval = float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400"))
+    db = app[auth.DB_KEY]
+
+    def run_purge() -> None:
+        from bot.privacy.purge import purge
+        from bot.transcripts import TrackerReader
+
+        reader = TrackerReader()
+        try:
+            logger.info("retention purge: %s", purge(db, reader))
+        finally:
+            reader.dispose()
+
+    async def loop():
+        await asyncio.sleep(PURGE_FIRST_DELAY_S)
+        while True:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, run_purge)
+            except Exception:  # noqa: BLE001 - try again next time
+                logger.exception("retention purge failed")
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
                db: Optional[Database] = None, reminder_interval: Optional[float] = None,
                tracker_url: Optional[str] = None) -> web.Application:
@@ -148,6 +184,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
         reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
     app[REMINDER_INTERVAL_KEY] = reminder_interval
     app.cleanup_ctx.append(reminder_job)
+    app.cleanup_ctx.append(purge_job)
     app.router.add_get("/", index, name="widget_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
