@@ -40,6 +40,24 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def stop_processes(processes, logs: list, grace: float = 15) -> None:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; close the log files."""
+    processes = list(processes)
+    for proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for log in logs:
+        log.close()
+    logs.clear()
+
+
 class ActionServer:
     """The action server alone, for tools that load the model in-process."""
 
@@ -207,16 +225,4 @@ class Servers:
         raise TimeoutError(f"servers not ready after {timeout:.0f} s")
 
     def stop(self, grace: float = 15) -> None:
-        for proc in self.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in self._logs:
-            log.close()
-        self._logs.clear()
+        stop_processes(self.processes.values(), self._logs, grace)

@@ -29,7 +29,7 @@ from typing import IO, Optional
 from bot import settings
 from bot.channels.credentials import write_credentials
 from bot.deploy.postgres import PostgresCluster, find_bin_dir
-from bot.servers import free_port, http_ok
+from bot.servers import free_port, http_ok, stop_processes
 from bot.training import rasa_environment
 
 NGINX = "/usr/sbin/nginx"
@@ -267,18 +267,6 @@ class ProdProfile:
         return {name: proc.pid for name, proc in self.processes.items() if proc.poll() is None}
 
     def stop(self, grace: float = 15) -> None:
-        for proc in self.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in self._logs:
-            log.close()
-        self._logs.clear()
+        stop_processes(self.processes.values(), self._logs, grace)
         if self.postgres is not None:
             self.postgres.stop()

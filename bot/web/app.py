@@ -107,66 +107,48 @@ async def security_headers(request: web.Request, handler):
     return reply
 
 
-REMINDER_INTERVAL_KEY = web.AppKey("reminder_interval", float)
-
-
-async def reminder_job(app: web.Application):
-    """Every CAE_REMINDER_INTERVAL_S seconds (default 300), e-mail the reminders
-    that are due. The sent time is stored per booking, so the job is idempotent
-    and a restart neither repeats nor forgets one."""
-    db = app[auth.DB_KEY]
-    interval = app[REMINDER_INTERVAL_KEY]
-
-    async def loop():
-        while True:
-            try:
-                await asyncio.get_running_loop().run_in_executor(None, send_due_reminders, db)
-            except Exception:  # noqa: BLE001 - try again next time
-                logger.exception("reminder job failed")
-            await asyncio.sleep(interval)
-
-    task = asyncio.create_task(loop()) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 PURGE_FIRST_DELAY_S = 60.0
 
 
-async def purge_job(app: web.Application):
-    """Retention (bot/privacy/purge.py) once a day (CAE_PURGE_INTERVAL_S), first a
-    minute after start; 0 turns it off (e.g. when a cron job runs it instead)."""
-    interval = float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400"))
-    db = app[auth.DB_KEY]
+def periodic(name: str, interval: float, work, first_delay: float = 0.0):
+    """An aiohttp cleanup context running ``work()`` (blocking, in a thread) every
+    ``interval`` seconds; 0 turns it off. Failures are logged and retried."""
 
-    def run_purge() -> None:
-        from bot.privacy.purge import purge
-        from bot.transcripts import TrackerReader
+    async def context(app: web.Application):
+        async def loop():
+            await asyncio.sleep(first_delay)
+            while True:
+                try:
+                    await asyncio.get_running_loop().run_in_executor(None, work, app)
+                except Exception:  # noqa: BLE001 - try again next time
+                    logger.exception("%s failed", name)
+                await asyncio.sleep(interval)
 
-        reader = TrackerReader()
-        try:
-            logger.info("retention purge: %s", purge(db, reader))
-        finally:
-            reader.dispose()
+        task = asyncio.create_task(loop()) if interval > 0 else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    async def loop():
-        await asyncio.sleep(PURGE_FIRST_DELAY_S)
-        while True:
-            try:
-                await asyncio.get_running_loop().run_in_executor(None, run_purge)
-            except Exception:  # noqa: BLE001 - try again next time
-                logger.exception("retention purge failed")
-            await asyncio.sleep(interval)
+    return context
 
-    task = asyncio.create_task(loop()) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+
+def send_reminders(app: web.Application) -> None:
+    """The reminders due (stored per booking: idempotent, survives restarts)."""
+    send_due_reminders(app[auth.DB_KEY])
+
+
+def run_purge(app: web.Application) -> None:
+    """Retention (bot/privacy/purge.py)."""
+    from bot.privacy.purge import purge
+    from bot.transcripts import TrackerReader
+
+    reader = TrackerReader()
+    try:
+        logger.info("retention purge: %s", purge(app[auth.DB_KEY], reader))
+    finally:
+        reader.dispose()
 
 
 def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
@@ -182,9 +164,11 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app[booking_links.DB_KEY] = db
     if reminder_interval is None:
         reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
-    app[REMINDER_INTERVAL_KEY] = reminder_interval
-    app.cleanup_ctx.append(reminder_job)
-    app.cleanup_ctx.append(purge_job)
+    # Reminders every CAE_REMINDER_INTERVAL_S (300 s); retention once a day
+    # (CAE_PURGE_INTERVAL_S), first a minute after start. 0 turns either off.
+    app.cleanup_ctx.append(periodic("reminder job", reminder_interval, send_reminders))
+    app.cleanup_ctx.append(periodic("retention purge", float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400")),
+                                    run_purge, first_delay=PURGE_FIRST_DELAY_S))
     app.router.add_get("/", index, name="widget_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
