@@ -79,6 +79,8 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     env["CAE_OUTBOX_DIR"] = str(workdir / "outbox")
     env["CAE_LINK_SECRET"] = "test-link-secret"
     env["CAE_WEB_PORT"] = str(web_port)
+    # Conversations in the tests are scripted and fast; the limit itself has unit tests.
+    env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
     credentials = write_credentials(workdir / "credentials.yml", env, "127.0.0.1", web_port)
