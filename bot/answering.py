@@ -2,7 +2,9 @@
 
 A wrong answer about unemployment benefits or pay harms a jobseeker, so the
 assistant answers a topic only when the response selector is confident and
-clearly prefers it to the next one; otherwise it proposes the likely topics.
+clearly prefers it to the next one, or when a lexical match on the training
+examples (bot/faq/lexical.py) independently names the same topic; otherwise it
+proposes the likely topics.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from typing import Any, Mapping, Optional
 
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.15
+# Below MIN_CONFIDENCE, the selector's favourite is answered only if the lexical
+# match agrees and the selector gives it at least this much.
+MIN_AGREED_CONFIDENCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,11 @@ def decide_topic(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -
     confidence = float(best.get("confidence") or 0.0)
     runner_up = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 else 0.0
     topic = (best.get("intent_response_key") or "").split("/", 1)[-1] or None
-    if confidence < MIN_CONFIDENCE or confidence - runner_up < MIN_MARGIN:
-        return TopicDecision(None, confidence)
-    return TopicDecision(topic, confidence)
+    if confidence >= MIN_CONFIDENCE and confidence - runner_up >= MIN_MARGIN:
+        return TopicDecision(topic, confidence)
+    if topic and confidence >= MIN_AGREED_CONFIDENCE and parse_data.get("text"):
+        from bot.faq.lexical import lexical_topic
+
+        if lexical_topic(str(parse_data["text"])) == topic:
+            return TopicDecision(topic, confidence)
+    return TopicDecision(None, confidence)

@@ -14,19 +14,26 @@ import pytest
 
 from bot.servers import free_port
 
+# The secret behind signed links and one-time codes, in the tests and their servers.
+TEST_LINK_SECRET = "test-link-secret"
+
 
 @pytest.fixture(scope="session", autouse=True)
 def own_database(tmp_path_factory):
-    """Nothing in the tests writes to the developer's var/cae.db or var/outbox:
-    the default database and outbox are throw-away ones."""
+    """Nothing in the tests writes to the developer's var/cae.db, var/outbox or
+    var/link_secret: the default database and outbox are throw-away ones, and
+    the link secret is the one the test servers get (codes and links made here
+    are checked there)."""
     import os
 
     from bot.storage import db as storage
 
     directory = tmp_path_factory.mktemp("default-db")
-    saved = {key: os.environ.get(key) for key in ("CAE_DATABASE_URL", "CAE_OUTBOX_DIR")}
+    saved = {key: os.environ.get(key)
+             for key in ("CAE_DATABASE_URL", "CAE_OUTBOX_DIR", "CAE_LINK_SECRET")}
     os.environ["CAE_DATABASE_URL"] = f"sqlite:///{directory / 'cae.db'}"
     os.environ["CAE_OUTBOX_DIR"] = str(directory / "outbox")
+    os.environ["CAE_LINK_SECRET"] = TEST_LINK_SECRET
     storage._default = None
     yield
     for key, value in saved.items():
@@ -77,7 +84,7 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     sample_db.dispose()
     env["CAE_DATABASE_URL"] = database_url
     env["CAE_OUTBOX_DIR"] = str(workdir / "outbox")
-    env["CAE_LINK_SECRET"] = "test-link-secret"
+    env["CAE_LINK_SECRET"] = TEST_LINK_SECRET
     env["CAE_WEB_PORT"] = str(web_port)
     # Conversations in the tests are scripted and fast; the limit itself has unit tests.
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"

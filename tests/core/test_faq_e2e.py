@@ -12,8 +12,8 @@ from bot.evaluation import Outcome, Report, answered_topic, faq_answers, load_he
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 # Measured on this model (see the issue note); a regression below fails.
-HELDOUT_ACCURACY_FLOOR = 0.66  # measured 0.692 (208 questions)
-MAX_CONFIDENT_ERRORS_RATE = 0.04  # measured 5/208 = 0.024
+HELDOUT_ACCURACY_FLOOR = 0.70  # measured 0.736 (208 questions)
+MAX_CONFIDENT_ERRORS_RATE = 0.04  # measured 6/208 = 0.029
 
 
 def ask(servers, sender: str, text: str) -> list[dict]:
