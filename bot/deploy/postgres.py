@@ -83,6 +83,12 @@ class PostgresCluster:
         if self.as_user:
             user = pwd.getpwnam(self.as_user)
             os.chown(self.tmp, user.pw_uid, user.pw_gid)
+            reachable = subprocess.run(["runuser", "-u", self.as_user, "--", "test", "-w", str(self.tmp)])
+            if reachable.returncode != 0:
+                raise RuntimeError(
+                    f"PostgreSQL runs as '{self.as_user}', which cannot reach {self.tmp}: "
+                    "choose a directory whose parents it may traverse (e.g. under /tmp)."
+                )
         try:
             if not (self.data_dir / "PG_VERSION").exists():
                 self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",

@@ -3,7 +3,10 @@ store, two Rasa servers and two action servers behind nginx."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,11 +18,14 @@ pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")
-def prod(rasa_model, tmp_path_factory):
+def prod(rasa_model):
     missing = missing_binaries()
     if missing:
         pytest.fail(f"missing system packages {missing}: scripts/system_deps.sh installs them")
-    profile = ProdProfile(model=rasa_model, token="scale-test-token", base=tmp_path_factory.mktemp("prod"),
+    # Not under pytest's tmp dir: it is private to root, and PostgreSQL runs as ``postgres``.
+    base = Path(tempfile.mkdtemp(prefix="cae-prod-"))
+    base.chmod(0o755)
+    profile = ProdProfile(model=rasa_model, token="scale-test-token", base=base,
                           public_port=free_port(), keep_data=False)
     profile.start()
     try:
@@ -28,9 +34,11 @@ def prod(rasa_model, tmp_path_factory):
         logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
                          for p in sorted((profile.base / "logs").glob("*.log")))
         profile.stop()
+        shutil.rmtree(base, ignore_errors=True)
         pytest.fail(f"the production profile did not start\n{logs}")
     yield profile
     profile.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def say(url: str, sender: str, message: str) -> str:
