@@ -210,6 +210,7 @@ def main(argv=None) -> None:
                      "training_s": json.loads(record.read_text())["seconds"] if record.exists() else None}
     with tempfile.TemporaryDirectory(prefix="cae-bench-") as tmp:
         work = Path(tmp)
+        work.chmod(0o755)  # PostgreSQL runs as the postgres user and must reach its directory
         if "embedded" in only:
             (work / "embedded").mkdir()
             results["embedded"] = embedded(model, work / "embedded")
