@@ -1,11 +1,12 @@
 """Conversation basics: what to do when the assistant is unsure."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.faq import topic_titles
 from bot.suggestions import suggest
 
 
@@ -23,7 +24,7 @@ class ActionFallbackChoices(Action):
 
 
 def propose_choices(
-    dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: dict[str, str]
+    dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: Mapping[str, str]
 ) -> None:
     """The likely subjects as buttons, or a request to rephrase when there are none."""
     choices = suggest(parse_data, topic_titles=titles)
@@ -31,12 +32,3 @@ def propose_choices(
         dispatcher.utter_message(response="utter_did_you_mean", buttons=[c.as_button() for c in choices])
     else:
         dispatcher.utter_message(response="utter_ask_rephrase")
-
-
-def topic_titles() -> dict[str, str]:
-    """Titles of the FAQ topics, once the knowledge base exists."""
-    try:
-        from bot.faq import load_topics
-    except ImportError:
-        return {}
-    return {topic.id: topic.title for topic in load_topics()}

@@ -7,8 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.core import propose_choices, topic_titles
+from actions.core import propose_choices
 from bot.answering import decide_topic
+from bot.faq import topic_titles
 
 
 class ActionAnswerFaq(Action):

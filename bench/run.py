@@ -81,7 +81,7 @@ def peak_rss_mb(pids: dict[str, int]) -> dict[str, int]:
 
 
 def run_levels(url: str, tag: str) -> list[dict]:
-    asyncio.run(load(url, 2, 3, f"{tag}-warm"))  # warm-up
+    asyncio.run(load(url, 2, len(SCRIPT), f"{tag}-warm"))  # warm-up: every step once
     return [asyncio.run(load(url, users, TURNS_PER_USER[users], tag)) for users in LEVELS]
 
 
@@ -149,14 +149,16 @@ def booking_contention(url: str) -> dict:
         s.flush()
         session_id = session.id
     barrier = threading.Barrier(200)
+    refused: list[str] = []
 
     def one(n: int) -> None:
         barrier.wait()
         try:
-            service.book(db, session_id, {"first_name": "P", "last_name": str(n), "email": f"b{n}@bench.test"},
+            service.book(db, session_id, {"first_name": "P", "last_name": str(n),
+                                          "email": f"bench.{n}@example.org"},
                          consent=True, waitlist_ok=True, notify=False)
-        except BookingError:
-            pass
+        except BookingError as error:
+            refused.append(type(error).__name__)
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(200)]
     start = time.perf_counter()
@@ -169,7 +171,7 @@ def booking_contention(url: str) -> dict:
         statuses = [b.status for b in s.execute(select(Booking).where(Booking.session_id == session_id)).scalars()]
     db.dispose()
     return {"seconds": round(seconds, 2), "registered": statuses.count("registered"),
-            "waitlisted": statuses.count("waitlisted"), "bookings": len(statuses)}
+            "waitlisted": statuses.count("waitlisted"), "bookings": len(statuses), "refused": len(refused)}
 
 
 def contention(work: Path) -> dict:
@@ -195,7 +197,8 @@ def table(results: dict) -> str:
     lines.append(f"training: {results.get('training_s')} s")
     for db, figures in results.get("contention", {}).items():
         lines.append(f"booking contention {db}: 200 requests in {figures['seconds']} s -> "
-                     f"{figures['registered']} registered, {figures['waitlisted']} waitlisted")
+                     f"{figures['registered']} registered, {figures['waitlisted']} waitlisted, "
+                     f"{figures['refused']} refused")
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 UnknownWordsFallback predicts ``nlu_fallback`` for a message with no word
 known from the training data; see bot/vocabulary.py for the logic.
+Importing this module also applies bot/rasa_speedups.py: every Rasa process
+that loads our model imports it.
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_speedups
 from bot.vocabulary import Vocabulary
+
+rasa_speedups.apply()
 
 VOCABULARY_FILE = "vocabulary.json"
 

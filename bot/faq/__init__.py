@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -72,6 +74,13 @@ def load_topics(path: Path = KNOWLEDGE_FILE) -> list[Topic]:
     return [_topic_from_dict(raw) for raw in data.get("topics") or ()]
 
 
+@lru_cache(maxsize=1)
+def topic_titles() -> Mapping[str, str]:
+    """Topic id -> title, read once per process (parsing the file costs ~70 ms,
+    too much for every turn; a new knowledge file comes with a restart)."""
+    return MappingProxyType({topic.id: topic.title for topic in load_topics()})
+
+
 def topic_buttons(topic: Topic, titles: dict[str, str]) -> list[dict[str, str]]:
     """Related topics first, then the next-step button if any."""
     buttons = [
@@ -107,6 +116,13 @@ def _single_quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def escape_braces(payload: str) -> str:
+    """A payload as a domain response must hold it: Rasa fills ``{slot}``
+    placeholders in responses, so a literal brace is doubled; Rasa gives back
+    the payload itself (without the doubling, it logs an error every time)."""
+    return payload.replace("{", "{{").replace("}", "}}")
+
+
 def render_responses_file(topics: Optional[list[Topic]] = None) -> str:
     """Text of nlu/faq/responses.yml (a Rasa 3 training data file)."""
     lines = [HEADER.rstrip("\n"), 'version: "3.1"', "responses:"]
@@ -118,7 +134,7 @@ def render_responses_file(topics: Optional[list[Topic]] = None) -> str:
                 lines.append("    buttons:")
                 for button in response["buttons"]:
                     lines.append(f"    - title: {_quoted(button['title'])}")
-                    lines.append(f"      payload: {_single_quoted(button['payload'])}")
+                    lines.append(f"      payload: {_single_quoted(escape_braces(button['payload']))}")
     return "\n".join(lines) + "\n"
 
 
