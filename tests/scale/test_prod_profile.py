@@ -27,18 +27,18 @@ def prod(rasa_model):
     base.chmod(0o755)
     profile = ProdProfile(model=rasa_model, token="scale-test-token", base=base,
                           public_port=free_port(), keep_data=False)
-    profile.start()
     try:
-        profile.wait_ready(timeout=420)
-    except Exception:
-        logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
-                         for p in sorted((profile.base / "logs").glob("*.log")))
+        profile.start()
+        try:
+            profile.wait_ready(timeout=420)
+        except Exception:
+            logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
+                             for p in sorted((profile.base / "logs").glob("*.log")))
+            pytest.fail(f"the production profile did not start\n{logs}")
+        yield profile
+    finally:
         profile.stop()
         shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"the production profile did not start\n{logs}")
-    yield profile
-    profile.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def say(url: str, sender: str, message: str) -> str:

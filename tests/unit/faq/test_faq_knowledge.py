@@ -248,4 +248,3 @@ def test_heldout_never_appears_in_training():
 def test_heldout_has_no_duplicates():
     counts = Counter(normalise_question(item["text"]) for item in HELDOUT)
     assert [t for t, n in counts.items() if n > 1] == []
-
