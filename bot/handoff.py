@@ -1,7 +1,9 @@
 """Requests to talk to a person ("je veux parler à un conseiller").
 
 Each request waits in the coaches' inbox (dashboard) until handled. Contact
-details are stored only when the person chose to leave them (consent).
+details are stored only when the person chose to leave them (consent). When
+the conversation belongs to a person known in exactly one CAE (a booking, an
+enrolment), the request goes to that CAE's coaches; otherwise every coach sees it.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 from typing import Optional
 
 from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
+from bot.identity import linked_person, person_cae_ids
 from bot.storage.db import Database
 from bot.storage.models import HandoffRequest, utcnow
 
@@ -39,8 +42,10 @@ def create_request(db: Database, conversation_id: Optional[str], channel: Option
                    name: Optional[str] = None) -> int:
     """Open a request; contact details given here count as consented to, now."""
     consented = bool(email or phone)
+    person_id = linked_person(db, str(conversation_id), proven_only=False) if conversation_id else None
 
     def work(s) -> int:
+        caes = person_cae_ids(s, person_id) if person_id is not None else set()
         row = HandoffRequest(
             conversation_id=(conversation_id or None) and str(conversation_id)[:255],
             channel=(channel or None) and str(channel)[:40],
@@ -49,6 +54,7 @@ def create_request(db: Database, conversation_id: Optional[str], channel: Option
             phone=phone if consented else None,
             name=(name or None) if consented else None,
             consent_at=utcnow() if consented else None,
+            cae_id=next(iter(caes)) if len(caes) == 1 else None,
         )
         s.add(row)
         s.flush()

@@ -25,7 +25,9 @@ from bot.booking.links import _secret
 from bot.booking.service import normalize_email
 from bot.booking.errors import BookingError
 from bot.storage.db import Database
-from bot.storage.models import ConversationLink, OneTimeCode, Person, as_utc, utcnow
+from bot.storage.models import (
+    Booking, Coach, ConversationLink, Enrolment, InfoSession, OneTimeCode, Person, as_utc, utcnow,
+)
 
 COACH_CODE = "coach_code"
 EMAIL_CODE = "email_code"
@@ -170,6 +172,16 @@ def check_email_code(db: Database, conversation_id: str, code: str, purpose: str
 
 PROVEN = (COACH_CODE, EMAIL_CODE)
 BOOKING = "booking"  # details typed in this conversation to book: not a proof of identity
+
+
+def person_cae_ids(s, person_id: int) -> set[int]:
+    """The CAEs a person belongs to: where they booked a session, or whose coach
+    enrolled them in a module."""
+    booked = s.execute(select(InfoSession.cae_id).join(Booking, Booking.session_id == InfoSession.id)
+                       .where(Booking.person_id == person_id)).scalars().all()
+    enrolled = s.execute(select(Coach.cae_id).join(Enrolment, Enrolment.enrolled_by == Coach.id)
+                         .where(Enrolment.person_id == person_id)).scalars().all()
+    return {c for c in list(booked) + list(enrolled) if c is not None}
 
 
 def linked_person(db: Database, conversation_id: str, proven_only: bool = True) -> Optional[int]:

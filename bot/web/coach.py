@@ -238,7 +238,7 @@ async def handoff_handled(request: web.Request) -> web.Response:
 
     def work(s):
         row = s.get(HandoffRequest, hid)
-        if row is None:
+        if row is None or (row.cae_id is not None and not request["coach"].can_see_cae(row.cae_id)):
             raise web.HTTPNotFound()
         row.status, row.handled_at, row.handled_by = HANDOFF_HANDLED, utcnow(), request["coach"].id
 

@@ -2,19 +2,9 @@
 sessions, or enrolled by a coach of that CAE; admins without a CAE see everyone."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from bot.identity import person_cae_ids
 from bot.storage.db import Database
-from bot.storage.models import Booking, Coach, Enrolment, InfoSession
 from bot.web.auth import CoachInfo
-
-
-def person_cae_ids(s, person_id: int) -> set[int]:
-    booked = s.execute(select(InfoSession.cae_id).join(Booking, Booking.session_id == InfoSession.id)
-                       .where(Booking.person_id == person_id)).scalars().all()
-    enrolled = s.execute(select(Coach.cae_id).join(Enrolment, Enrolment.enrolled_by == Coach.id)
-                         .where(Enrolment.person_id == person_id)).scalars().all()
-    return {c for c in list(booked) + list(enrolled) if c is not None}
 
 
 def sees_everyone(coach: CoachInfo) -> bool:

@@ -162,3 +162,40 @@ async def test_exports_escape_formulas(dash, web_db):
     assert len(conversations.strip().splitlines()) == 2 and "conv-fallback" in conversations
     bookings = await (await dash.get("/coach/export/bookings.csv")).text()
     assert "lea@exemple.fr" in bookings
+
+
+async def test_a_known_persons_request_goes_to_their_cae_only(dash, web_db):
+    from sqlalchemy import select
+
+    from bot.booking.coach import cae_id_of
+    from bot.booking.service import book
+    from bot.identity import note_booking_conversation
+    from bot.storage.models import HandoffRequest, InfoSession, utcnow
+
+    paris = cae_id_of(web_db, "coop-paris")
+    with web_db.reader() as s:
+        session_id = s.execute(select(InfoSession.id).where(InfoSession.cae_id == paris,
+                                                             InfoSession.starts_at > utcnow())).scalars().first()
+    book(web_db, session_id, {"first_name": "Inès", "last_name": "Moreau", "email": "ines@exemple.fr"},
+         consent=True, notify=False)
+    note_booking_conversation(web_db, "conv-ines", "ines@exemple.fr")
+    hid = create_request(web_db, "conv-ines", "rest", "question sur ma convention CAPE")
+    with web_db.reader() as s:
+        assert s.get(HandoffRequest, hid).cae_id == paris
+
+    await log_in(dash, "rouen@cae.test")
+    assert "ma convention CAPE" not in await (await dash.get("/coach/handoffs")).text()
+    token = await csrf_of(dash, "/coach/handoffs")
+    refused = await dash.post(f"/coach/handoffs/{hid}/handled", data={"csrf_token": token},
+                              allow_redirects=False)
+    assert refused.status == 404
+    with web_db.reader() as s:
+        assert s.get(HandoffRequest, hid).status == "open"
+
+    dash.session.cookie_jar.clear()
+    await log_in(dash, "paris@cae.test")
+    assert "ma convention CAPE" in await (await dash.get("/coach/handoffs")).text()
+    token = await csrf_of(dash, "/coach/handoffs")
+    await dash.post(f"/coach/handoffs/{hid}/handled", data={"csrf_token": token})
+    with web_db.reader() as s:
+        assert s.get(HandoffRequest, hid).status == "handled"
