@@ -3,8 +3,9 @@ rate limit, and pseudonymous conversation ids for messaging apps.
 
 ``guarded(on_new_message, ...)`` wraps the function a channel calls for each
 message: a message too long or too fast gets a polite French answer and never
-reaches the model. The rate limit is kept in the memory of each Rasa process
-(with several servers behind a load balancer each counts its own share).
+reaches the model. The rate limit is kept in the memory of the Rasa process, or
+in Redis when ``CAE_RATE_LIMIT_REDIS_URL`` is set (the production profile), so
+that several servers behind a load balancer share one count per conversation.
 
 Telegram chat ids and WhatsApp numbers are replaced by a keyed hash
 (HMAC-SHA256, key ``CAE_ID_HASH_KEY`` or generated once into
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import time
+import uuid
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
@@ -24,6 +27,8 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import UserMessage
 
 from bot import settings
+
+log = logging.getLogger(__name__)
 
 TOO_LONG = ("Votre message est trop long ({length} caractères ; {limit} au plus). "
             "Pouvez-vous le raccourcir ?")
@@ -59,10 +64,47 @@ class RateLimiter:
         return True
 
 
-LIMITER = RateLimiter()
+class RedisRateLimiter:
+    """The same sliding window, shared by every process: one sorted set of message
+    times per conversation. When Redis cannot be reached, messages go through
+    (a conversation never breaks because of its doorman) and a warning is logged."""
+
+    def __init__(self, url: str, limit: Optional[int] = None, window: float = 60.0) -> None:
+        import redis
+
+        self.limit, self.window = limit, window
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def allow(self, key: str, now: Optional[float] = None) -> bool:
+        import redis
+
+        now = time.time() if now is None else now
+        name, member = f"cae:rate:{key}", f"{now}:{uuid.uuid4().hex}"
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.zremrangebyscore(name, "-inf", now - self.window)
+            pipe.zadd(name, {member: now})
+            pipe.zcard(name)
+            pipe.expire(name, int(self.window) + 1)
+            count = pipe.execute()[2]
+            if count <= (self.limit or per_minute()):
+                return True
+            self.client.zrem(name, member)  # a refused message does not prolong the wait
+            return False
+        except redis.RedisError as error:
+            log.warning("rate limit store unavailable (%s): message let through", error)
+            return True
 
 
-def refusal(sender_id: str, text: Optional[str], limiter: Optional[RateLimiter] = None) -> Optional[str]:
+def default_limiter():
+    url = os.environ.get("CAE_RATE_LIMIT_REDIS_URL", "").strip()
+    return RedisRateLimiter(url) if url else RateLimiter()
+
+
+LIMITER = default_limiter()
+
+
+def refusal(sender_id: str, text: Optional[str], limiter=None) -> Optional[str]:
     """The French answer when the message must not go further, else None."""
     length = len(text or "")
     if length > max_chars():

@@ -156,6 +156,8 @@ class ProdProfile:
             "CAE_TRACKER_DB_URL": self.tracker_url,
             "CAE_PUBLIC_WEB_URL": self.public_url,
             "CAE_PUBLIC_RASA_URL": self.public_url,
+            # One rate-limit count per conversation across the Rasa servers.
+            "CAE_RATE_LIMIT_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/2",
         })
         return env
 

@@ -1,9 +1,16 @@
 """Doors of the public channels: message length, rate limit, pseudonymous ids."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels import limits
+from bot.servers import free_port
 
 
 async def test_long_and_fast_messages_are_answered_politely_and_stop_there(monkeypatch):
@@ -50,3 +57,50 @@ async def test_replies_go_to_the_real_recipient():
     await wrapped.send_response("telegram-abc", {"text": "Bonjour"})
     assert out.messages[-1]["recipient_id"] == "123456"
     assert wrapped.name() == out.name()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throw-away Redis server (Debian's redis-server, installed by the set-up)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is missing: scripts/system_deps.sh installs it")
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/2"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(10)
+
+
+def test_servers_share_one_count_per_conversation_through_redis(redis_url):
+    first, second = (limits.RedisRateLimiter(redis_url, limit=3, window=60) for _ in range(2))
+    assert [first.allow("conv", now=100), second.allow("conv", now=101), first.allow("conv", now=102)] \
+        == [True, True, True]
+    assert not second.allow("conv", now=103) and not first.allow("conv", now=104)
+    assert second.allow("other-conv", now=104)  # other conversations are not slowed down
+    assert first.allow("conv", now=160.5)  # the first message left the window
+
+
+def test_the_setting_chooses_redis(monkeypatch, redis_url):
+    monkeypatch.setenv("CAE_RATE_LIMIT_REDIS_URL", redis_url)
+    assert isinstance(limits.default_limiter(), limits.RedisRateLimiter)
+    monkeypatch.delenv("CAE_RATE_LIMIT_REDIS_URL")
+    assert isinstance(limits.default_limiter(), limits.RateLimiter)
+
+
+def test_without_redis_messages_go_through():
+    limiter = limits.RedisRateLimiter(f"redis://127.0.0.1:{free_port()}/2", limit=1)
+    assert limiter.allow("conv") and limiter.allow("conv")
