@@ -219,6 +219,11 @@ async def save_example(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- handoffs
 
 
+def _sees_request(coach, row: HandoffRequest) -> bool:
+    """Requests without a CAE (anonymous visitors) are for every coach."""
+    return row.cae_id is None or coach.can_see_cae(row.cae_id)
+
+
 @login_required
 async def handoffs(request: web.Request) -> web.Response:
     show_all = request.query.get("tout") == "oui"
@@ -227,8 +232,7 @@ async def handoffs(request: web.Request) -> web.Response:
         query = select(HandoffRequest).order_by(HandoffRequest.created_at.desc())
         if not show_all:
             query = query.where(HandoffRequest.status == HANDOFF_OPEN)
-        rows = [r for r in s.execute(query).scalars().all()
-                if r.cae_id is None or coach.can_see_cae(r.cae_id)]
+        rows = [r for r in s.execute(query).scalars().all() if _sees_request(coach, r)]
     return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all})
 
 
@@ -238,7 +242,7 @@ async def handoff_handled(request: web.Request) -> web.Response:
 
     def work(s):
         row = s.get(HandoffRequest, hid)
-        if row is None or (row.cae_id is not None and not request["coach"].can_see_cae(row.cae_id)):
+        if row is None or not _sees_request(request["coach"], row):
             raise web.HTTPNotFound()
         row.status, row.handled_at, row.handled_by = HANDOFF_HANDLED, utcnow(), request["coach"].id
 
