@@ -1,10 +1,10 @@
 """When to answer a FAQ topic, and when to propose choices instead.
 
 A wrong answer about unemployment benefits or pay harms a jobseeker, so the
-assistant answers a topic only when the response selector is confident and
-clearly prefers it to the next one, or when a lexical match on the training
-examples (bot/faq/lexical.py) independently names the same topic; otherwise it
-proposes the likely topics.
+assistant answers a topic only when the FAQ ranking is confident and clearly
+prefers it to the next one; otherwise it proposes the likely topics. The
+ranking is the response selector's blended with the linear model
+(bot/linear_intents.py, applied inside the Rasa model).
 """
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from typing import Any, Mapping, Optional
 
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.15
-# Below MIN_CONFIDENCE, the selector's favourite is answered only if the lexical
-# match agrees and the selector gives it at least this much.
-MIN_AGREED_CONFIDENCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -38,9 +35,4 @@ def decide_topic(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -
     topic = (best.get("intent_response_key") or "").split("/", 1)[-1] or None
     if confidence >= MIN_CONFIDENCE and confidence - runner_up >= MIN_MARGIN:
         return TopicDecision(topic, confidence)
-    if topic and confidence >= MIN_AGREED_CONFIDENCE and parse_data.get("text"):
-        from bot.faq.lexical import lexical_topic
-
-        if lexical_topic(str(parse_data["text"])) == topic:
-            return TopicDecision(topic, confidence)
     return TopicDecision(None, confidence)

@@ -1,6 +1,8 @@
 """Held-out evaluation of the FAQ answers (``make eval``).
 
-Each held-out question is sent as the first message of a new conversation;
+Two sets of questions never used in training (bot.faq.HELDOUT_FILES): the
+held-out set, and a fresh one written blind and never looked at for tuning.
+Each question is sent as the first message of a new conversation;
 the answer counts as right only when the assistant answered that very topic.
 Proposing choices counts as not answered (wrong for accuracy, but never a
 confident wrong answer). Prints per-topic precision and recall, and accuracy.
@@ -15,11 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-import yaml
+from bot.faq import HELDOUT_FILES, load_heldout, load_topics
 
-from bot import settings
-
-HELDOUT_FILE = settings.ROOT / "tests" / "data" / "faq_heldout.yml"
 NOT_ANSWERED = "(pas de réponse)"
 
 
@@ -32,10 +31,6 @@ class Outcome:
     @property
     def right(self) -> bool:
         return self.answered == self.expected
-
-
-def load_heldout(path: Path = HELDOUT_FILE) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["heldout"]
 
 
 def answered_topic(replies: Iterable[dict], answers: dict[str, str]) -> Optional[str]:
@@ -97,19 +92,18 @@ async def evaluate_agent(agent, items: list[dict], answers: dict[str, str]) -> R
 
 
 def faq_answers() -> dict[str, str]:
-    from bot.faq import load_topics
-
     return {topic.id: topic.answer for topic in load_topics()}
 
 
-async def _evaluate(model: Path, actions_url: str) -> Report:
+async def _evaluate(model: Path, actions_url: str) -> dict[str, Report]:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
     endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook"))
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
-    return await evaluate_agent(agent, load_heldout(), faq_answers())
+    return {name: await evaluate_agent(agent, load_heldout(path), faq_answers())
+            for name, path in HELDOUT_FILES.items()}
 
 
 def main() -> int:
@@ -118,8 +112,9 @@ def main() -> int:
 
     model = ensure_model()
     with ActionServer(port=free_port()) as actions:
-        report = asyncio.run(_evaluate(model, actions.url))
-    print(report.format())
+        reports = asyncio.run(_evaluate(model, actions.url))
+    for name, report in reports.items():
+        print(f"\n=== {name} ===\n{report.format()}")
     return 0
 
 

@@ -1,5 +1,7 @@
-"""Our own Rasa NLU component (named in config.yml).
+"""Our own Rasa NLU components (named in config.yml).
 
+LinearIntentBlend averages DIET's and the response selector's predictions with
+a linear model on the same data; see bot/linear_intents.py for the logic.
 UnknownWordsFallback predicts ``nlu_fallback`` for a message with no word
 known from the training data; see bot/vocabulary.py for the logic.
 Importing this module also applies bot/rasa_speedups.py: every Rasa process
@@ -16,11 +18,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import rasa_speedups
+from bot import linear_intents, rasa_speedups
 from bot.vocabulary import Vocabulary
 
 rasa_speedups.apply()
@@ -84,6 +86,90 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
                 r for r in message.data.get(INTENT_RANKING_KEY, [])
                 if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
             ]
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+LINEAR_MODEL_FILE = "linear_intents.joblib"
+RESPONSES_FILE = "responses.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentBlend(GraphComponent, IntentClassifier):
+    """Blends DIET's intents and the response selector's topics with a linear
+    model on the same training data (bot/linear_intents.py). Placed after the
+    ResponseSelector and before the FallbackClassifier in config.yml."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return []
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"rasa_weight": linear_intents.RASA_WEIGHT, "retrieval_intents": ["faq"]}
+
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        model: Optional[linear_intents.LinearIntentModel] = None,
+        responses: Optional[Dict[Text, list]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model or linear_intents.LinearIntentModel()
+        self.responses = responses or {}
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentBlend":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = [], []
+        for message in training_data.intent_examples:
+            label = message.get(INTENT_RESPONSE_KEY) or message.get(INTENT)
+            if message.get(TEXT) and label:
+                texts.append(message.get(TEXT))
+                labels.append(label)
+        self.model = linear_intents.LinearIntentModel.fit(texts, labels)
+        # "utter_faq/vat" -> responses, keyed "faq/vat" like the labels.
+        self.responses = {
+            name.removeprefix("utter_"): variants for name, variants in training_data.responses.items()
+        }
+        with self._model_storage.write_to(self._resource) as directory:
+            if self.model.trained:
+                self.model.save(directory / LINEAR_MODEL_FILE)
+            (directory / RESPONSES_FILE).write_text(json.dumps(self.responses, ensure_ascii=False))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "LinearIntentBlend":
+        model, responses = None, {}
+        try:
+            with model_storage.read_from(resource) as directory:
+                if (directory / LINEAR_MODEL_FILE).exists():
+                    model = linear_intents.LinearIntentModel.load(directory / LINEAR_MODEL_FILE)
+                responses = json.loads((directory / RESPONSES_FILE).read_text())
+        except (ValueError, FileNotFoundError):
+            pass
+        return cls(config, model_storage, resource, model, responses)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        retrieval = self._config["retrieval_intents"]
+        for message in messages:
+            linear = self.model.probabilities(message.get(TEXT) or "")
+            if not linear:
+                continue
+            rasa = linear_intents.rasa_probabilities(message.data, retrieval)
+            blended = linear_intents.blend(rasa, linear, float(self._config["rasa_weight"]))
+            linear_intents.apply_blend(message.data, blended, retrieval, self.responses)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -33,9 +33,15 @@ def rasa_environment() -> dict[str, str]:
     return env
 
 
+# Our own NLU components (config.yml) and the code they train with: a change
+# to them changes the model as much as a change to the data.
+COMPONENT_SOURCES = ("bot/nlu_components.py", "bot/linear_intents.py", "bot/vocabulary.py")
+
+
 def training_inputs() -> list[Path]:
     files = [settings.CONFIG_FILE, settings.DOMAIN_FILE]
     files += sorted(p for p in settings.DATA_DIR.rglob("*") if p.suffix in {".yml", ".yaml"})
+    files += [settings.ROOT / name for name in COMPONENT_SOURCES]
     return files
 
 

@@ -1,6 +1,6 @@
 """Load once, before the first person waits: the action server's caches.
 
-The FAQ topics, the lexical matcher, the eligibility rules and lexicon, and the
+The FAQ topics, the eligibility rules and lexicon, and the
 spaCy pipeline the eligibility engine uses are built lazily on first use; left
 to the first conversation, they cost it several seconds. The action server
 builds them when it imports ``actions`` (see ``actions/__init__.py``), before
@@ -19,11 +19,9 @@ def warm_up() -> float:
     from bot.curriculum.modules import load_modules
     from bot.eligibility import assess
     from bot.faq import topic_titles
-    from bot.faq.lexical import lexical_topic
 
     start = time.perf_counter()
     topic_titles()
-    lexical_topic("c'est quoi une CAE ?")
     assess("je suis plombière")
     load_modules()
     seconds = time.perf_counter() - start

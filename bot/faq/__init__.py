@@ -27,6 +27,9 @@ KNOWLEDGE_FILE = PACKAGE_DIR / "knowledge.yml"
 RESPONSES_FILE = ROOT / "nlu" / "faq" / "responses.yml"
 NLU_FILE = ROOT / "nlu" / "faq" / "nlu.yml"
 HELDOUT_FILE = ROOT / "tests" / "data" / "faq_heldout.yml"
+# Written blind, from the topics' titles and answers only; never used for tuning.
+FRESH_HELDOUT_FILE = ROOT / "tests" / "data" / "faq_heldout_fresh.yml"
+HELDOUT_FILES = {"held-out": HELDOUT_FILE, "fresh held-out": FRESH_HELDOUT_FILE}
 # The seed documents live next to the repository (/work/shared/seeds).
 SEEDS_DIR = sources.SEEDS_DIR
 

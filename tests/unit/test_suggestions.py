@@ -51,29 +51,3 @@ def test_decide_topic_answers_only_a_clear_favourite():
     assert decide_topic(selector("default", ("cape", 0.45), ("vat", 0.05))).topic is None  # not confident
     assert decide_topic(selector("default", ("cape", 0.55), ("vat", 0.45))).topic is None  # too close
     assert decide_topic({}).topic is None
-
-
-def test_a_modest_favourite_is_answered_only_when_the_lexical_match_agrees():
-    from bot.answering import decide_topic
-
-    def parse(text, *ranking):
-        return {"text": text, "response_selector": {"default": {"ranking": [
-            {"intent_response_key": f"faq/{t}", "confidence": c} for t, c in ranking]}}}
-
-    # Close to the training examples of faq/vat: the lexical match agrees.
-    assert decide_topic(parse("la tva en cae ça marche comment", ("vat", 0.3), ("cape_what", 0.2))).topic == "vat"
-    # Same scores, but the text is about something else: no agreement, choices.
-    assert decide_topic(parse("la tva en cae ça marche comment", ("cape_what", 0.3), ("vat", 0.2))).topic is None
-    # Agreement never rescues a very weak favourite.
-    assert decide_topic(parse("la tva en cae ça marche comment", ("vat", 0.1), ("cape_what", 0.05))).topic is None
-
-
-def test_lexical_match_on_the_training_examples():
-    from bot.faq.lexical import LexicalMatcher, lexical_topic
-
-    matcher = LexicalMatcher({"faq/vat": ["je facture la TVA ?", "tva en cae"],
-                              "faq/cape_what": ["c'est quoi le CAPE", "contrat cape"]})
-    assert matcher.topic("est-ce que je dois facturer la tva") == "vat"
-    assert matcher.topic("le contrat CAPE c'est quoi") == "cape_what"
-    assert matcher.topic("") is None and matcher.topic("🙂") is None
-    assert lexical_topic("quel taux de contribution je verse à la cae") == "contribution_rate"

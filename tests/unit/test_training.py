@@ -11,6 +11,9 @@ def project(tmp_path, monkeypatch):
     shutil.copy(settings.CONFIG_FILE, tmp_path / "config.yml")
     shutil.copy(settings.DOMAIN_FILE, tmp_path / "domain.yml")
     shutil.copytree(settings.DATA_DIR, tmp_path / "nlu")
+    for name in training.COMPONENT_SOURCES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(settings.ROOT / name, tmp_path / name)
     monkeypatch.setattr(settings, "ROOT", tmp_path)
     monkeypatch.setattr(settings, "CONFIG_FILE", tmp_path / "config.yml")
     monkeypatch.setattr(settings, "DOMAIN_FILE", tmp_path / "domain.yml")
@@ -29,8 +32,14 @@ def test_fingerprint_is_stable_and_follows_every_input(project):
     assert second != first
     (project / "nlu" / "new_topic.yml").write_text('version: "3.1"\n')
     assert training.fingerprint() != second
-    (project / "config.yml").write_text((project / "config.yml").read_text().replace("epochs: 100", "epochs: 99", 1))
-    assert len({first, second, training.fingerprint()}) == 3
+    config = (project / "config.yml").read_text()
+    (project / "config.yml").write_text(config.replace("epochs:", "epochs: 1 #", 1))
+    third = training.fingerprint()
+    assert len({first, second, third}) == 3
+    # Our own NLU components' code shapes the model too.
+    component = project / training.COMPONENT_SOURCES[0]
+    component.write_text(component.read_text() + "\n# touched\n")
+    assert training.fingerprint() not in {first, second, third}
 
 
 def test_ensure_model_trains_only_when_the_inputs_changed(project, monkeypatch):

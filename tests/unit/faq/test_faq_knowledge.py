@@ -15,6 +15,7 @@ import yaml
 
 import bot.faq as faq
 from bot.faq import (
+    HELDOUT_FILES,
     NEXT_STEPS,
     RESPONSES_FILE,
     SEEDS_DIR,
@@ -224,27 +225,31 @@ def test_no_general_intents_in_faq_data():
     assert not [i for i in EXAMPLES if not i.startswith("faq/")]
 
 
-# --- held-out set -----------------------------------------------------------
+# --- held-out sets -----------------------------------------------------------
 
-HELDOUT = load_heldout()
-
-
-def test_heldout_is_large_enough():
-    assert len(HELDOUT) >= MIN_HELDOUT
+HELDOUT_SETS = {name: load_heldout(path) for name, path in HELDOUT_FILES.items()}
+each_heldout_set = pytest.mark.parametrize("name", list(HELDOUT_SETS))
 
 
-def test_heldout_topics_exist_and_are_all_covered():
-    counts = Counter(item["topic"] for item in HELDOUT)
+@each_heldout_set
+def test_heldout_is_large_enough(name):
+    assert len(HELDOUT_SETS[name]) >= MIN_HELDOUT
+
+
+@each_heldout_set
+def test_heldout_topics_exist_and_are_all_covered(name):
+    counts = Counter(item["topic"] for item in HELDOUT_SETS[name])
     assert set(counts) - TOPIC_IDS == set()
     assert [t for t in TOPIC_IDS if counts[t] < MIN_HELDOUT_PER_TOPIC] == []
 
 
-def test_heldout_never_appears_in_training():
+@each_heldout_set
+def test_heldout_never_appears_in_training(name):
     training = {normalise_question(e) for examples in EXAMPLES.values() for e in examples}
-    leaks = [item["text"] for item in HELDOUT if normalise_question(item["text"]) in training]
+    leaks = [item["text"] for item in HELDOUT_SETS[name] if normalise_question(item["text"]) in training]
     assert leaks == []
 
 
-def test_heldout_has_no_duplicates():
-    counts = Counter(normalise_question(item["text"]) for item in HELDOUT)
+def test_no_question_in_two_heldout_sets_nor_twice_in_one():
+    counts = Counter(normalise_question(item["text"]) for items in HELDOUT_SETS.values() for item in items)
     assert [t for t, n in counts.items() if n > 1] == []
