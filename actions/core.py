@@ -23,12 +23,18 @@ class ActionFallbackChoices(Action):
         return []
 
 
+# After the likely subjects, the person may rather ask a coach (bot/handoff.py).
+TALK_TO_A_PERSON = {"title": "Parler à une personne", "payload": "/human_handoff"}
+
+
 def propose_choices(
     dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: Mapping[str, str]
 ) -> None:
-    """The likely subjects as buttons, or a request to rephrase when there are none."""
+    """The likely subjects as buttons, then talking to a person; or a request
+    to rephrase when no subject is likely."""
     choices = suggest(parse_data, topic_titles=titles)
     if choices:
-        dispatcher.utter_message(response="utter_did_you_mean", buttons=[c.as_button() for c in choices])
+        buttons = [c.as_button() for c in choices] + [TALK_TO_A_PERSON]
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
     else:
         dispatcher.utter_message(response="utter_ask_rephrase")

@@ -15,7 +15,8 @@ async def test_fallback_proposes_the_likely_choices_as_buttons():
     assert events == []
     [message] = dispatcher.messages
     assert message["response"] == "utter_did_you_mean"
-    assert message["buttons"] == [{"title": "Ce que je sais faire", "payload": "/help"}]
+    assert message["buttons"] == [{"title": "Ce que je sais faire", "payload": "/help"},
+                                  {"title": "Parler à une personne", "payload": "/human_handoff"}]
 
 
 async def test_fallback_asks_to_rephrase_when_nothing_is_likely():
