@@ -102,7 +102,8 @@ async def _evaluate(model: Path, actions_url: str) -> dict[str, Report]:
 
     endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook"))
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
-    return {name: await evaluate_agent(agent, load_heldout(path), faq_answers())
+    answers = faq_answers()
+    return {name: await evaluate_agent(agent, load_heldout(path), answers)
             for name, path in HELDOUT_FILES.items()}
 
 

@@ -21,9 +21,7 @@ wraps it as a Rasa component, so every Rasa server loads the same blended model.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, MutableMapping, Optional, Sequence
 
 from bot import vocabulary
@@ -38,29 +36,23 @@ TEMPERATURE_FOLDS = 5
 TEMPERATURE_BOUNDS = (0.01, 10.0)
 
 
-def normalise(text: str) -> str:
-    """Lowercase, no accents, letters and digits only."""
-    return re.sub(r"[^a-z0-9]+", " ", vocabulary.normalise(text or "")).strip()
-
-
 def _pipeline() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
     features = make_union(
-        TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        TfidfVectorizer(preprocessor=normalise, analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+        TfidfVectorizer(preprocessor=vocabulary.plain_text, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(preprocessor=vocabulary.plain_text, analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                         token_pattern=r"(?u)\b\w+\b"),
     )
     return make_pipeline(features, LinearSVC(C=REGULARISATION_C))
 
 
-def _scores(pipeline: Any, texts: Sequence[str]) -> Any:
+def _score_columns(scores: Any) -> Any:
     """One column of scores per label (LinearSVC gives one for two labels)."""
     import numpy
 
-    scores = pipeline.decision_function(list(texts))
     return numpy.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
@@ -103,9 +95,8 @@ class LinearIntentModel:
             return cls(None)
         labels = numpy.asarray(labels)
         folds = StratifiedKFold(min(TEMPERATURE_FOLDS, min(counts.values())), shuffle=True, random_state=0)
-        scores = cross_val_predict(_pipeline(), list(texts), labels, cv=folds, method="decision_function")
-        if scores.ndim == 1:
-            scores = numpy.column_stack([-scores, scores])
+        scores = _score_columns(
+            cross_val_predict(_pipeline(), list(texts), labels, cv=folds, method="decision_function"))
         classes = numpy.unique(labels)  # the order of the score columns
         temperature = fit_temperature(scores, numpy.searchsorted(classes, labels))
         pipeline = _pipeline().fit(list(texts), labels)
@@ -117,9 +108,9 @@ class LinearIntentModel:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Flattened label -> probability; empty when untrained or no text."""
-        if not self.trained or not normalise(text):
+        if not self.trained or not vocabulary.plain_text(text):
             return {}
-        row = _softmax(_scores(self._pipeline, [text]), self.temperature)[0]
+        row = _softmax(_score_columns(self._pipeline.decision_function([text])), self.temperature)[0]
         return {str(label): float(p) for label, p in zip(self._pipeline.classes_, row)}
 
     def save(self, path) -> None:
@@ -136,13 +127,6 @@ class LinearIntentModel:
 
 
 # --- Blending with Rasa's parse ----------------------------------------------
-
-@dataclass(frozen=True)
-class Selector:
-    """Where Rasa put a retrieval intent's ranking in the parse."""
-    retrieval_intent: str
-    key: str  # the response_selector key: the retrieval intent or "default"
-
 
 def rasa_probabilities(parse: Mapping[str, Any], retrieval_intents: Iterable[str]) -> dict[str, float]:
     """Rasa's parse as flattened label -> probability."""

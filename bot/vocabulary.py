@@ -23,6 +23,12 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def plain_text(text: str) -> str:
+    """Lowercase, no accents, letters and digits only, single spaces: what
+    matching questions and the linear intent model compare."""
+    return re.sub(r"[^a-z0-9]+", " ", normalise(text or "")).strip()
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(normalise(text))
 

@@ -10,7 +10,6 @@ actions, the evaluation and the tests alike.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Mapping, Optional
 
 import yaml
 
-from bot import sources, vocabulary
+from bot import sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parents[1]
@@ -172,11 +171,6 @@ def passage_found(source: Source, seeds_dir: Optional[Path] = None) -> bool:
 
 
 # --- Normalising questions (duplicates and held-out leaks) ------------------
-
-def normalise_question(text: str) -> str:
-    """Lowercase, strip accents, collapse punctuation and whitespace."""
-    return re.sub(r"[^a-z0-9]+", " ", vocabulary.normalise(text)).strip()
-
 
 def _examples_block(block: str) -> list[str]:
     examples = []

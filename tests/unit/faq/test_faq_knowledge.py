@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import bot.faq as faq
+from bot.vocabulary import plain_text as normalise_question
 from bot.faq import (
     HELDOUT_FILES,
     NEXT_STEPS,
@@ -24,7 +25,6 @@ from bot.faq import (
     load_topics,
     load_training_examples,
     normalise_passage_text,
-    normalise_question,
     passage_found,
     render_responses,
     render_responses_file,
