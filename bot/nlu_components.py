@@ -9,7 +9,9 @@ that loads our model imports it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,6 +29,18 @@ from bot.vocabulary import Vocabulary
 
 rasa_speedups.apply()
 
+# The code our components train and predict with. Rasa's training cache keys a
+# component by its class name and config only; the hash of this code is added
+# to that key (``fingerprint_addon``) so that a change to it retrains them.
+CODE_FILES = ("nlu_components.py", "linear_intents.py", "vocabulary.py")
+
+
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
 VOCABULARY_FILE = "vocabulary.json"
 
 
@@ -41,6 +55,10 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return code_fingerprint()
 
     def __init__(
         self, model_storage: ModelStorage, resource: Resource, vocabulary: Optional[Vocabulary] = None
@@ -109,6 +127,10 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"rasa_weight": linear_intents.RASA_WEIGHT, "retrieval_intents": ["faq"]}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return code_fingerprint()
 
     def __init__(
         self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
