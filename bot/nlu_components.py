@@ -20,6 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -99,11 +100,11 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             if self.vocabulary.understands_any(message.get(TEXT) or ""):
                 continue
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-            message.data[INTENT] = fallback
-            message.data[INTENT_RANKING_KEY] = [fallback] + [
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [fallback] + [
                 r for r in message.data.get(INTENT_RANKING_KEY, [])
                 if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
-            ]
+            ], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -192,6 +193,11 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
             rasa = linear_intents.rasa_probabilities(message.data, retrieval)
             blended = linear_intents.blend(rasa, linear, float(self._config["rasa_weight"]))
             linear_intents.apply_blend(message.data, blended, retrieval, self.responses)
+            # Rasa returns only the properties a component declared as output
+            # (DIET and the response selector used to declare these).
+            for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR_PROPERTY_NAME):
+                if key in message.data:
+                    message.set(key, message.data[key], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
