@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from bot import conversation_cae
 from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
 from bot.identity import linked_person, person_cae_ids
 from bot.storage.db import Database
@@ -58,6 +59,7 @@ def create_request(db: Database, conversation_id: Optional[str], channel: Option
         )
         s.add(row)
         s.flush()
+        conversation_cae.refresh_conversations(s, [row.conversation_id])
         return row.id
 
     return db.run(work)

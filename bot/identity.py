@@ -20,6 +20,7 @@ from typing import Optional
 
 from sqlalchemy import delete, select
 
+from bot import conversation_cae
 from bot.booking import mailer as mail
 from bot.booking.links import _secret
 from bot.booking.service import normalize_email
@@ -82,6 +83,7 @@ def _link(s, conversation_id: str, person_id: int, method: str, now: datetime) -
                                linked_at=now))
     else:
         link.person_id, link.method, link.linked_at = person_id, method, now
+    conversation_cae.refresh_conversations(s, [conversation_id])
 
 
 def link_with_coach_code(db: Database, conversation_id: str, code: str,
@@ -210,6 +212,7 @@ def note_booking_conversation(db: Database, conversation_id: str, email: str,
         if person_id is not None:
             s.add(ConversationLink(conversation_id=conversation_id, person_id=person_id,
                                    method=BOOKING, linked_at=now))
+            conversation_cae.refresh_conversations(s, [conversation_id])
 
     db.run(work)
 
@@ -221,5 +224,8 @@ def conversations_of(db: Database, person_id: int) -> list[str]:
 
 
 def unlink(db: Database, conversation_id: str) -> None:
-    db.run(lambda s: s.execute(delete(ConversationLink).where(
-        ConversationLink.conversation_id == conversation_id)))
+    def work(s) -> None:
+        s.execute(delete(ConversationLink).where(ConversationLink.conversation_id == conversation_id))
+        conversation_cae.refresh_conversations(s, [conversation_id])
+
+    db.run(work)

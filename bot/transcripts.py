@@ -5,6 +5,10 @@ action_name, data) with SQLAlchemy Core, read-only. The tracker database is
 ``CAE_TRACKER_DB_URL``, by default the SQLite file of endpoints.yml
 (``var/tracker.db``). Joined with our own tables: reviews (tags, note,
 reviewed flag), handoff requests and eligibility outcomes.
+
+The coaches' scope is applied in the tracker query itself: ``hidden`` (the
+conversations of other CAEs, ``bot.conversation_cae.hidden_from``) becomes a
+``sender_id NOT IN (...)`` condition, so nothing of theirs is ever loaded.
 """
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Optional
+from typing import Any, Collection, Iterable, Optional
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, inspect, select
+from sqlalchemy import (
+    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, inspect, select,
+)
 
 from bot import settings
 from bot.storage.db import Database
@@ -22,6 +28,7 @@ from bot.storage.models import ConversationReview, EligibilityOutcome, HandoffRe
 
 FALLBACK_ACTIONS = {"action_fallback_choices", "action_default_fallback"}
 FALLBACK_INTENTS = {"nlu_fallback"}
+MAX_SQLITE_PARAMS = 30000
 
 _metadata = MetaData()
 EVENTS = Table(
@@ -51,14 +58,30 @@ class TrackerReader:
     def has_events(self) -> bool:
         return inspect(self.engine).has_table("events")
 
-    def events(self, sender_ids: Optional[Iterable[str]] = None) -> list[dict[str, Any]]:
+    def events(self, sender_ids: Optional[Iterable[str]] = None,
+               hidden: Collection[str] = ()) -> list[dict[str, Any]]:
+        """The events of ``sender_ids`` (None: every conversation) except those of
+        the ``hidden`` conversations, in order."""
         if not self.has_events():
             return []
         query = select(EVENTS).order_by(EVENTS.c.id)
         if sender_ids is not None:
             query = query.where(EVENTS.c.sender_id.in_(list(sender_ids)))
+        if hidden:
+            # SQLite takes at most 32766 bound parameters: beyond, the ids are rendered
+            # as quoted literals by SQLAlchemy (still one query).
+            literal = self.engine.dialect.name == "sqlite" and len(hidden) > MAX_SQLITE_PARAMS
+            query = query.where(EVENTS.c.sender_id.not_in(
+                bindparam("hidden", sorted(hidden), expanding=True, literal_execute=literal)))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def exists(self, sender_id: str) -> bool:
+        if not self.has_events():
+            return False
+        with self.engine.connect() as connection:
+            return connection.execute(select(EVENTS.c.id).where(EVENTS.c.sender_id == sender_id)
+                                      .limit(1)).first() is not None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -133,10 +156,12 @@ def _reviews(db: Database, ids: list[str]) -> dict[str, ConversationReview]:
         return {r.conversation_id: r for r in rows}
 
 
-def summaries(db: Database, reader: TrackerReader) -> list[ConversationSummary]:
-    """Every conversation, newest first, with what the filters need."""
+def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
+              only: Optional[Iterable[str]] = None) -> list[ConversationSummary]:
+    """Every conversation (or ``only`` these) but the ``hidden`` ones, newest first,
+    with what the filters need."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in reader.events():
+    for row in reader.events(only, hidden=hidden):
         grouped.setdefault(row["sender_id"], []).append(row)
     ids = list(grouped)
     reviews = _reviews(db, ids)

@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import conversation_cae
 from bot.booking import errors
 from bot.booking.errors import BookingError  # noqa: F401  (re-exported)
 from bot.storage.db import Database
@@ -445,6 +446,7 @@ def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent:
                           status=status, position=position, created_at=now, updated_at=now)
         s.add(booking)
         s.flush()
+        conversation_cae.refresh_person(s, person.id)
         return _booking_info(s, booking)
 
     info = db.run(work)
@@ -558,6 +560,7 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         booking.reminder_sent_at = None
         booking.sequence += 1
         s.flush()
+        conversation_cae.refresh_person(s, booking.person_id)
         promoted = _promote(s, old, now)
         old_info = _session_info_of(s, old)
         return ChangeResult(

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
+from bot import conversation_cae
 from bot.curriculum.modules import Objective, load_modules, module, objective
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -106,6 +107,7 @@ def enrol(db: Database, person_id: int, module_id: str, coach_id: Optional[int] 
                 s.add(ObjectiveProgress(person_id=person_id, module_id=module_id, objective_id=obj.id,
                                         status=NOT_STARTED, updated_at=now))
         _event(s, person_id, "enrolled", module_id=module_id, coach_id=coach_id, now=now)
+        conversation_cae.refresh_person(s, person_id)
         return True
 
     return db.run(work)

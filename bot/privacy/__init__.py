@@ -23,6 +23,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, or_, select, update
 
+from bot import conversation_cae
 from bot.booking import errors as booking_errors
 from bot.booking import service as booking
 from bot.identity import conversations_of, linked_person
@@ -143,6 +144,7 @@ def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
             EligibilityOutcome.conversation_id.in_(conversations),
             EligibilityOutcome.person_id == person_id if person_id else False)))
         s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(conversations)))
+        conversation_cae.forget(s, conversations)
         s.execute(delete(ConversationLink).where(or_(
             ConversationLink.conversation_id.in_(conversations),
             ConversationLink.person_id == person_id if person_id else False)))

@@ -19,6 +19,7 @@ from typing import Optional
 
 from sqlalchemy import delete, func, select, update
 
+from bot import conversation_cae
 from bot.booking import service as booking
 from bot.identity import conversations_of
 from bot.storage.db import Database
@@ -78,6 +79,7 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
         return result.rowcount or 0
 
     counts["cancelled_bookings"] = db.run(drop_cancelled)
+    db.run(conversation_cae.resync)  # bookings gone, coaches moved: the conversations' CAEs follow
 
     if reader.has_events():
         limit = (now - periods.transcripts).timestamp()
@@ -96,6 +98,7 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
                           .values(conversation_id=None))
                 s.execute(delete(HandoffRequest).where(HandoffRequest.conversation_id.in_(old)))
                 s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(old)))
+                conversation_cae.forget(s, old)
 
             db.run(forget)
         counts["transcripts"] = len(old)

@@ -321,6 +321,20 @@ class ConversationReview(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
+class ConversationCae(Base):
+    """A CAE a conversation (tracker sender id) belongs to, so that only its coaches
+    read it. Derived (``bot/conversation_cae.py``) from the person linked to the
+    conversation (their bookings, their enrolments) and from the conversation's
+    handoff requests; a conversation without a row is unassigned."""
+
+    __tablename__ = "conversation_cae"
+
+    conversation_id = Column(String(255), primary_key=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="CASCADE"), primary_key=True, index=True)
+    source = Column(String(20), nullable=False)  # "booking", "enrolment" or "handoff"
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 # --------------------------------------------------------------------------- identity
 
 class ConversationLink(Base):

@@ -165,16 +165,33 @@ def filters_from(query) -> transcripts.Filters:
     )
 
 
-def _visible_conversations(request: web.Request) -> list[transcripts.ConversationSummary]:
-    everything = transcripts.summaries(_db(request), request.app[TRACKER_KEY])
-    return [c for c in everything if transcripts.matches(c, filters_from(request.query))]
+def _in_scope(request: web.Request) -> list[transcripts.ConversationSummary]:
+    """The conversations this coach may read (the others are left out by the tracker query)."""
+    hidden = scope.hidden_conversations(_db(request), request["coach"])
+    return transcripts.summaries(_db(request), request.app[TRACKER_KEY], hidden=hidden)
+
+
+def _filtered(request: web.Request, visible: list[transcripts.ConversationSummary]
+              ) -> list[transcripts.ConversationSummary]:
+    wanted = filters_from(request.query)
+    return [c for c in visible if transcripts.matches(c, wanted)]
+
+
+def _own_conversation(request: web.Request) -> str:
+    """The conversation of the URL, if it exists and this coach may read it (404 otherwise:
+    another CAE's conversation is not even confirmed to exist)."""
+    cid = request.match_info["cid"]
+    if (not scope.can_see_conversation(_db(request), request["coach"], cid)
+            or not request.app[TRACKER_KEY].exists(cid)):
+        raise web.HTTPNotFound(text="Conversation inconnue.")
+    return cid
 
 
 @login_required
 async def conversations(request: web.Request) -> web.Response:
-    found = _visible_conversations(request)
-    channels = sorted({c.channel for c in transcripts.summaries(_db(request), request.app[TRACKER_KEY])
-                       if c.channel})
+    visible = _in_scope(request)
+    found = _filtered(request, visible)
+    channels = sorted({c.channel for c in visible if c.channel})
     return await render(request, "conversations.html", {
         "conversations": found[:500], "total": len(found), "query": request.query,
         "channels": channels, "yesterday": transcripts.yesterday().isoformat(),
@@ -185,11 +202,12 @@ async def conversations(request: web.Request) -> web.Response:
 @login_required
 async def conversation(request: web.Request) -> web.Response:
     cid = request.match_info["cid"]
+    if not scope.can_see_conversation(_db(request), request["coach"], cid):
+        raise web.HTTPNotFound(text="Conversation inconnue.")
     events = request.app[TRACKER_KEY].events([cid])
     if not events:
         raise web.HTTPNotFound(text="Conversation inconnue.")
-    summary = next((c for c in transcripts.summaries(_db(request), request.app[TRACKER_KEY])
-                    if c.conversation_id == cid), None)
+    summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid])), None)
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
         "intents": known_intents(), "saved": request.query.get("enregistre"),
@@ -198,7 +216,7 @@ async def conversation(request: web.Request) -> web.Response:
 
 @login_required
 async def review(request: web.Request) -> web.Response:
-    cid = request.match_info["cid"]
+    cid = _own_conversation(request)
     form = await request.post()
     transcripts.save_review(_db(request), cid, request["coach"].id, str(form.get("tags") or ""),
                             str(form.get("note") or ""), form.get("reviewed") == "on")
@@ -207,7 +225,7 @@ async def review(request: web.Request) -> web.Response:
 
 @login_required
 async def save_example(request: web.Request) -> web.Response:
-    cid = request.match_info["cid"]
+    cid = _own_conversation(request)
     form = await request.post()
     try:
         added = add_example(str(form.get("text") or ""), str(form.get("intent") or ""))
@@ -463,7 +481,7 @@ async def export(request: web.Request) -> web.Response:
                  c.user_messages, "" if c.lowest_confidence is None else f"{c.lowest_confidence:.2f}",
                  "oui" if c.fallback else "non", "oui" if c.handoff else "non", c.outcome or "",
                  "oui" if c.reviewed else "non", ",".join(c.tags)]
-                for c in _visible_conversations(request)]
+                for c in _filtered(request, _in_scope(request))]
         return _csv("conversations", ["conversation", "debut", "fin", "canal", "messages",
                                       "confiance_min", "repli", "conseiller", "eligibilite",
                                       "relu", "etiquettes"], rows)

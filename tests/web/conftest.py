@@ -41,10 +41,10 @@ def as_coach(email: str) -> BasicAuth:
     return BasicAuth(email, PASSWORD)
 
 
-def make_tracker_db(path) -> str:
+def make_tracker_db(path, extra: dict[str, list[str]] | None = None) -> str:
     """A real Rasa SQL tracker store (SQLite) with three conversations from
     yesterday: a plain one, one with a fallback and hostile text, one asking for
-    a person."""
+    a person; ``extra``: more conversations (sender id -> the person's messages)."""
     import asyncio
     from datetime import datetime, timedelta, timezone
 
@@ -73,6 +73,8 @@ def make_tracker_db(path) -> str:
         "conv-handoff": [user("=HYPERLINK(\"http://x\") je veux parler à un conseiller", "human_handoff", 0.95,
                               yesterday + 20)],
     }
+    for sender, texts in (extra or {}).items():
+        conversations[sender] = [user(text, "inform", 0.9, yesterday + 30 + i) for i, text in enumerate(texts)]
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
 
     async def save_all():
