@@ -7,6 +7,9 @@ server answers its health check only once the first conversation will not wait.
 import sys
 
 if getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", "") == "rasa_sdk.__main__":
+    from bot.storage.files import private_umask
     from bot.warmup import warm_up
+
+    private_umask()  # files this server writes (outbox, database) are the owner's only
 
     warm_up()

@@ -15,7 +15,6 @@ from bot.booking import dialogue, service
 from bot.booking.errors import BookingError, SessionFull
 from bot.booking.links import ics_url
 from bot.booking.texts import format_when
-from bot.identity import note_booking_conversation
 from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
@@ -310,7 +309,8 @@ class ActionBookSession(Action):
         waitlist_ok = tracker.get_slot("booking_waitlist") == "yes"
         try:
             booking = service.book(db(), int(tracker.get_slot("booking_session_id") or 0), person,
-                                   consent=True, waitlist_ok=waitlist_ok)
+                                   consent=True, waitlist_ok=waitlist_ok,
+                                   conversation_id=tracker.sender_id)
         except SessionFull as full:
             return self.filled_meanwhile(dispatcher, tracker, full)
         except BookingError as error:
@@ -323,10 +323,6 @@ class ActionBookSession(Action):
             dispatcher.utter_message(text=SORRY)
             return []
         dispatcher.utter_message(text=dialogue.booked_message(booking, ics_url(booking.reference)))
-        try:
-            note_booking_conversation(db(), tracker.sender_id, booking.email)
-        except Exception:  # noqa: BLE001 - the booking is made; only the link is missing
-            logger.exception("could not link the conversation to the booking")
         return _reset(BOOKING_SLOTS) + [SlotSet("booking_reference", booking.reference)]
 
     def filled_meanwhile(self, dispatcher, tracker, full: SessionFull):

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 
 from bot import identity
 from bot.privacy import erase_data, export_data
-from bot.privacy.links import export_url
+from bot.privacy.links import export_url, link_lifetime
 from bot.storage.db import get_database
 from bot.transcripts import TrackerReader
 
@@ -47,7 +47,8 @@ class ActionMyData(Action):
         lines.append(f"- vos demandes de contact : {len(document['handoff_requests'])}")
         lines.append(f"- vos vérifications d'éligibilité : {len(document['eligibility_outcomes'])}")
         text = ("Voici ce que nous gardons vous concernant :\n" + "\n".join(lines)
-                + f"\nTout le détail dans un fichier : {export_url(tracker.sender_id)}")
+                + f"\nTout le détail dans un fichier (lien valable "
+                  f"{link_lifetime().total_seconds() / 3600:g} h) : {export_url(db, tracker.sender_id)}")
         buttons = [{"title": "Supprimer mes données", "payload": "/erase_my_data"}]
         if "person" not in document:
             text += ("\nSi vous nous avez donné vos coordonnées dans une autre conversation, reliez "

@@ -27,7 +27,8 @@ from bot.booking.service import normalize_email
 from bot.booking.errors import BookingError
 from bot.storage.db import Database
 from bot.storage.models import (
-    Booking, Coach, ConversationLink, Enrolment, InfoSession, OneTimeCode, Person, as_utc, utcnow,
+    LINK_BOOKING, Booking, Coach, ConversationLink, Enrolment, InfoSession, OneTimeCode, Person, as_utc,
+    utcnow,
 )
 
 COACH_CODE = "coach_code"
@@ -120,8 +121,11 @@ def send_email_code(db: Database, conversation_id: str, email: str, purpose: str
     code = f"{secrets.randbelow(10**6):06d}"
 
     def work(s) -> bool:
-        person = s.execute(select(Person).where(Person.email == address,
-                                                Person.erased_at.is_(None))).scalar_one_or_none()
+        # Several records may hold this address (one per chat conversation that
+        # booked with it): the proof covers them all (bot.privacy); the link goes
+        # to the one made outside the chat, else the oldest.
+        person = s.execute(select(Person).where(Person.email == address, Person.erased_at.is_(None))
+                           .order_by(Person.origin_conversation.is_not(None), Person.id)).scalars().first()
         if person is None:
             return False
         s.execute(delete(OneTimeCode).where(OneTimeCode.kind == EMAIL_CODE,
@@ -173,7 +177,7 @@ def check_email_code(db: Database, conversation_id: str, code: str, purpose: str
 
 
 PROVEN = (COACH_CODE, EMAIL_CODE)
-BOOKING = "booking"  # details typed in this conversation to book: not a proof of identity
+BOOKING = LINK_BOOKING  # the record made by booking in this conversation: not a proof of identity
 
 
 def person_cae_ids(s, person_id: int) -> set[int]:
@@ -201,14 +205,17 @@ def linked_person(db: Database, conversation_id: str, proven_only: bool = True) 
 
 def note_booking_conversation(db: Database, conversation_id: str, email: str,
                               now: Optional[datetime] = None) -> None:
-    """Remember that this conversation holds the details of the person who booked
-    with ``email`` (for export and erasure), unless it is already linked."""
+    """Link this conversation to the record made in it with ``email`` (``book`` with
+    a ``conversation_id`` already does), unless it is already linked. A record
+    made elsewhere with that address is never linked: that needs a code."""
     now = _now(now)
 
     def work(s) -> None:
         if s.get(ConversationLink, conversation_id) is not None:
             return
-        person_id = s.execute(select(Person.id).where(Person.email == email)).scalar_one_or_none()
+        person_id = s.execute(select(Person.id).where(
+            Person.email == email, Person.origin_conversation == conversation_id,
+            Person.erased_at.is_(None))).scalars().first()
         if person_id is not None:
             s.add(ConversationLink(conversation_id=conversation_id, person_id=person_id,
                                    method=BOOKING, linked_at=now))

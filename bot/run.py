@@ -7,6 +7,7 @@ import time
 
 from bot import settings
 from bot.servers import Servers
+from bot.storage.files import private_umask
 from bot.training import ensure_model
 
 
@@ -57,6 +58,7 @@ def prepare_data() -> str:
 
 
 def main() -> int:
+    private_umask()  # var/ files (databases, e-mails, secrets, logs) are the owner's only
     data_lines = prepare_data()
     model = ensure_model()
     servers = Servers(model=model, token=settings.rasa_api_token())

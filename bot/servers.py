@@ -21,6 +21,7 @@ from typing import IO, Mapping, Optional, Sequence
 
 from bot import settings
 from bot.channels import credentials as channel_credentials
+from bot.storage.files import PRIVATE_UMASK, private_file
 from bot.training import rasa_environment
 
 WEB_PORT = int(os.environ.get("CAE_WEB_PORT", "8000"))
@@ -67,7 +68,8 @@ class ActionServer:
         self._env = dict(rasa_environment(), SANIC_HOST=host)
 
     def __enter__(self) -> "ActionServer":
-        self.process = subprocess.Popen(self._command, cwd=settings.ROOT, env=self._env)
+        self.process = subprocess.Popen(self._command, cwd=settings.ROOT, env=self._env,
+                                        umask=PRIVATE_UMASK)
         deadline = time.monotonic() + 60
         while not http_ok(f"{self.url}/health"):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -195,11 +197,12 @@ class Servers:
             out: Optional[IO] = None
             if self.log_dir is not None:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
-                out = open(self.log_dir / f"{name}.log", "ab")
+                out = open(private_file(self.log_dir / f"{name}.log"), "ab")
                 self._logs.append(out)
             self.processes[name] = subprocess.Popen(
                 command, cwd=settings.ROOT, env=env, stdout=out,
                 stderr=subprocess.STDOUT if out else None,
+                umask=PRIVATE_UMASK,  # the tracker store and our files: owner only
             )
 
     def dead(self) -> list[str]:

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Tuple
 
 from bot.booking import texts
 from bot.booking.ics import build_ics, ics_filename
+from bot.redact import mask_addresses, mask_email
 from bot.storage.db import var_dir
+from bot.storage.files import write_private
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.booking.service import BookingInfo
@@ -57,13 +59,9 @@ class OutboxMailer:
         self.sender = sender
 
     def send(self, message: EmailMessage) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{datetime.utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
-        path = self.directory / name
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(message))
-        tmp.replace(path)
-        logger.info("e-mail to %s written to %s", message["To"], path)
+        path = write_private(self.directory / name, bytes(message))  # 0600, in a 0700 folder
+        logger.info("e-mail to %s written to %s", mask_email(message["To"]), path)
         return str(path)
 
 
@@ -83,7 +81,7 @@ class SmtpMailer:
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(message)
-        logger.info("e-mail to %s sent through %s", message["To"], self.host)
+        logger.info("e-mail to %s sent through %s", mask_email(message["To"]), self.host)
         return message["Message-ID"]
 
 
@@ -140,8 +138,10 @@ def notify(booking: "BookingInfo", kind: str, mailer=None, raise_errors: bool = 
         mailer.send(booking_message(booking, kind, sender=getattr(mailer, "sender",
                                                                   DEFAULT_SENDER)))
         return True
-    except Exception:  # noqa: BLE001 - a failed e-mail must not undo a booking
+    except Exception as error:  # noqa: BLE001 - a failed e-mail must not undo a booking
         if raise_errors:
             raise
-        logger.exception("could not send the %s e-mail for %s", kind, booking.reference)
+        # No traceback: SMTP errors carry the recipient's address.
+        logger.error("could not send the %s e-mail for %s: %s: %s", kind, booking.reference,
+                     type(error).__name__, mask_addresses(str(error)))
         return False

@@ -35,8 +35,10 @@ from bot.storage.models import (
     SESSION_CLOSED,
     SESSION_PLANNED,
     WAITLISTED,
+    LINK_BOOKING,
     Booking,
     Cae,
+    ConversationLink,
     InfoSession,
     Person,
     Place,
@@ -306,10 +308,20 @@ def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
     return list(waiting)
 
 
-def _get_or_create_person(s: Session, data: Dict[str, Optional[str]], now: datetime) -> Person:
-    person = s.execute(select(Person).where(Person.email == data["email"])).scalar_one_or_none()
+def _person_for(s: Session, data: Dict[str, Optional[str]], now: datetime,
+                conversation_id: Optional[str]) -> Person:
+    """The record these details go to. From a chat conversation: the record made in
+    that same conversation with this address, else a new one; a record made
+    elsewhere with the same address is never reused, renamed or linked (a typed
+    address proves nothing). Without a conversation (scripts, sample data): the
+    one record of that address made outside the chat."""
+    origin = str(conversation_id)[:255] if conversation_id else None
+    query = select(Person).where(Person.email == data["email"], Person.erased_at.is_(None))
+    query = query.where(Person.origin_conversation == origin) if origin else \
+        query.where(Person.origin_conversation.is_(None))
+    person = s.execute(query).scalars().first()
     if person is None:
-        person = Person(email=data["email"], created_at=now)
+        person = Person(email=data["email"], origin_conversation=origin, created_at=now)
         s.add(person)
     person.first_name = data["first_name"]
     person.last_name = data["last_name"]
@@ -317,6 +329,9 @@ def _get_or_create_person(s: Session, data: Dict[str, Optional[str]], now: datet
         person.phone = data["phone"]
     person.consent_at = now
     s.flush()  # a concurrent insert of the same e-mail fails here; Database.run retries
+    if origin and s.get(ConversationLink, origin) is None:
+        s.add(ConversationLink(conversation_id=origin, person_id=person.id, method=LINK_BOOKING,
+                               linked_at=now))
     return person
 
 
@@ -410,9 +425,11 @@ def get_session(db: Database, session_id: int) -> SessionInfo:
 
 def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent: bool,
          waitlist_ok: bool = False, now: Optional[datetime] = None, mailer=None,
-         notify: bool = True) -> BookingInfo:
+         notify: bool = True, conversation_id: Optional[str] = None) -> BookingInfo:
     """Book a seat: ``status`` "registered", or "waitlisted" when the session is full
     and ``waitlist_ok``. ``person_data``: first_name, last_name, email, phone (optional).
+    ``conversation_id``: the chat conversation booking (see ``_person_for``); it
+    is linked to the record made there (not a proof of identity).
 
     Nothing is stored without ``consent``. Raises ConsentRequired, MissingField,
     InvalidEmail, SessionNotFound, SessionPast, SessionCancelled, SessionClosed,
@@ -426,7 +443,7 @@ def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent:
     def work(s: Session) -> BookingInfo:
         sess = _lock_session(s, session_id)
         _check_bookable(sess, now)
-        person = _get_or_create_person(s, data, now)
+        person = _person_for(s, data, now, conversation_id)
         existing = s.execute(
             select(Booking).where(Booking.person_id == person.id,
                                   Booking.session_id == sess.id,
@@ -574,28 +591,31 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
     return result
 
 
-def export_person(db: Database, email: str) -> Dict[str, Any]:
-    """Everything stored about the person with this e-mail (JSON-ready dict).
+def _people_with(s: Session, email: str) -> List[Person]:
+    return list(s.execute(select(Person).where(Person.email == email, Person.erased_at.is_(None))
+                          .order_by(Person.id)).scalars())
 
-    Raises InvalidEmail or PersonNotFound.
-    """
-    email = normalize_email(email)
+
+def export_records(db: Database, person_ids: Iterable[int]) -> Dict[str, Any]:
+    """These person records and their bookings (JSON-ready dict): ``person`` (the
+    first), ``bookings`` (all), ``other_records`` (the other records, if any)."""
     with db.reader() as s:
-        person = s.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
-        if person is None:
-            raise errors.PersonNotFound()
+        people = [p for p in (s.get(Person, i) for i in sorted(set(person_ids)))
+                  if p is not None and p.erased_at is None]
+        if not people:
+            return {}
         bookings = s.execute(
-            select(Booking).where(Booking.person_id == person.id).order_by(Booking.created_at)
+            select(Booking).where(Booking.person_id.in_([p.id for p in people]))
+            .order_by(Booking.created_at)
         ).scalars().all()
-        return _jsonable({
-            "person": {
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-                "email": person.email,
-                "phone": person.phone,
-                "consent_at": person.consent_at,
-                "created_at": person.created_at,
-            },
+
+        def record(person: Person) -> Dict[str, Any]:
+            return {"first_name": person.first_name, "last_name": person.last_name,
+                    "email": person.email, "phone": person.phone,
+                    "consent_at": person.consent_at, "created_at": person.created_at}
+
+        document = {
+            "person": record(people[0]),
             "bookings": [
                 {
                     "reference": b.reference,
@@ -608,25 +628,40 @@ def export_person(db: Database, email: str) -> Dict[str, Any]:
                 }
                 for b in bookings
             ],
-        })
+        }
+        if len(people) > 1:
+            document["other_records"] = [record(p) for p in people[1:]]
+        return _jsonable(document)
 
 
-def erase_person(db: Database, email: str, now: Optional[datetime] = None, mailer=None,
-                 notify: bool = True) -> Dict[str, Any]:
-    """Anonymise the person (names, e-mail, phone, consent wiped). Bookings stay
-    for the statistics; those still to come are cancelled first (their seats go to
-    the waiting lists). Returns ``{"bookings_kept": n, "cancelled": [refs],
-    "promoted": [BookingInfo]}``. Raises InvalidEmail or PersonNotFound.
+def export_person(db: Database, email: str) -> Dict[str, Any]:
+    """Everything stored with this e-mail (JSON-ready dict, see ``export_records``):
+    for callers that proved the address. Raises InvalidEmail or PersonNotFound.
     """
     email = normalize_email(email)
+    with db.reader() as s:
+        ids = [p.id for p in _people_with(s, email)]
+    if not ids:
+        raise errors.PersonNotFound()
+    return export_records(db, ids)
+
+
+def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetime] = None,
+                  mailer=None, notify: bool = True) -> Dict[str, Any]:
+    """Anonymise these person records (names, e-mail, phone, consent wiped). Bookings
+    stay for the statistics; those still to come are cancelled first (their seats go
+    to the waiting lists). Returns ``{"bookings_kept": n, "cancelled": [refs],
+    "promoted": [BookingInfo]}``."""
+    ids = sorted(set(person_ids))
     now = _now(now)
 
     def work(s: Session) -> Dict[str, Any]:
-        person = s.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
-        if person is None:
-            raise errors.PersonNotFound()
+        people = [p for p in (s.get(Person, i) for i in ids) if p is not None and p.erased_at is None]
+        pids = [p.id for p in people]
+        if not pids:
+            return {"bookings_kept": 0, "cancelled": [], "promoted": []}
         active = s.execute(
-            select(Booking.session_id).where(Booking.person_id == person.id,
+            select(Booking.session_id).where(Booking.person_id.in_(pids),
                                              Booking.status.in_((REGISTERED, WAITLISTED)))
         ).scalars().all()
         sessions = [_lock_session(s, sid) for sid in sorted(set(active))]
@@ -635,7 +670,7 @@ def erase_person(db: Database, email: str, now: Optional[datetime] = None, maile
             if sess.starts_at <= now:
                 continue
             for booking in s.execute(
-                select(Booking).where(Booking.person_id == person.id,
+                select(Booking).where(Booking.person_id.in_(pids),
                                       Booking.session_id == sess.id,
                                       Booking.status.in_((REGISTERED, WAITLISTED)))
                 .execution_options(populate_existing=True)
@@ -649,16 +684,29 @@ def erase_person(db: Database, email: str, now: Optional[datetime] = None, maile
             promoted.extend(_promote(s, sess, now))
         promoted_infos = [_booking_info(s, b) for b in promoted]
         kept = s.execute(
-            select(func.count()).select_from(Booking).where(Booking.person_id == person.id)
+            select(func.count()).select_from(Booking).where(Booking.person_id.in_(pids))
         ).scalar_one()
-        person.first_name = ""
-        person.last_name = ""
-        person.email = None
-        person.phone = None
-        person.consent_at = None
-        person.erased_at = now
+        for person in people:
+            person.first_name = ""
+            person.last_name = ""
+            person.email = None
+            person.phone = None
+            person.consent_at = None
+            person.erased_at = now
         return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos}
 
     result = db.run(work)
     _send(result["promoted"], "promotion", mailer, notify)
     return result
+
+
+def erase_person(db: Database, email: str, now: Optional[datetime] = None, mailer=None,
+                 notify: bool = True) -> Dict[str, Any]:
+    """``erase_records`` for every record with this e-mail (for callers that proved
+    the address). Raises InvalidEmail or PersonNotFound."""
+    email = normalize_email(email)
+    with db.reader() as s:
+        ids = [p.id for p in _people_with(s, email)]
+    if not ids:
+        raise errors.PersonNotFound()
+    return erase_records(db, ids, now=now, mailer=mailer, notify=notify)

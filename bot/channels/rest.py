@@ -2,7 +2,9 @@
 bot/channels/limits.py: message length and rate limit."""
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import re
 from typing import Any, Awaitable, Callable, Text
 
@@ -14,6 +16,7 @@ from bot.channels.guard import as_plain_text, starts_with_slash
 from bot.channels.limits import guarded
 from bot.training_examples import known_intents
 
+logger = logging.getLogger(__name__)
 INTENT_OF_SLASH = re.compile(r"^\s*/([\w/-]+)")
 
 
@@ -45,6 +48,10 @@ class RestChannel(RestInput):
 
         async def checked(message: UserMessage) -> None:
             message.text = plain_unless_known_intent(message.text or "")
-            await limited(message)
+            try:
+                await limited(message)
+            except (Exception, asyncio.CancelledError) as error:  # noqa: BLE001
+                # Rasa's handler would log the message text; the type is enough.
+                logger.error("rest message not handled: %s", type(error).__name__)
 
         return super().blueprint(checked)

@@ -3,8 +3,13 @@ from every store.
 
 The stores: our tables (person, bookings, handoff requests, eligibility
 outcomes, conversation reviews and links, one-time codes, curriculum progress),
-Rasa's SQL tracker store (the conversations' events) and the outbox folder
-(e-mails written on the embedded default).
+Rasa's SQL tracker store (the conversations' events), the outbox folder
+(e-mails written on the embedded default) and the training examples saved by
+coaches from the conversations (bot/training_examples.py).
+
+Who may see and erase what: ``Scope``. Booking in a conversation proves nothing
+about the address typed, so without a code a conversation reaches only what it
+created itself.
 
 Tracker events are scrubbed in place rather than deleted: each event except
 the session starts becomes an empty ``action_listen``. Rasa saves a tracker by
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -23,14 +29,13 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, or_, select, update
 
-from bot import conversation_cae
-from bot.booking import errors as booking_errors
+from bot import conversation_cae, training_examples
 from bot.booking import service as booking
-from bot.identity import conversations_of, linked_person
-from bot.storage.db import Database
+from bot.identity import PROVEN
+from bot.storage.db import Database, checkpoint_sqlite
 from bot.storage.models import (
-    ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, HandoffRequest,
-    ObjectiveProgress, OneTimeCode, Person, ProgressEvent, utcnow,
+    Booking, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
+    HandoffRequest, ObjectiveProgress, OneTimeCode, Person, ProgressEvent, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
 
@@ -43,17 +48,24 @@ def outbox_dir() -> Path:
     return Path(os.environ.get("CAE_OUTBOX_DIR") or Path(settings.VAR_DIR) / "outbox")
 
 
-def _mails_to(email: str, directory: Optional[Path] = None) -> list[Path]:
+def _mails(directory: Optional[Path], emails: Iterable[str] = (),
+           references: Iterable[str] = ()) -> list[Path]:
+    """Outbox files addressed to one of ``emails``, or about one of ``references``."""
     directory = directory or outbox_dir()
-    if not email or not directory.is_dir():
+    emails = [e.lower() for e in emails if e]
+    references = [r for r in references if r]
+    if not (emails or references) or not directory.is_dir():
         return []
     found = []
     for path in directory.glob("*.eml"):
         try:
-            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes(), headersonly=True)
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            to = str(message.get("To", "")).lower()
+            body = message.get_body(preferencelist=("plain",))
+            text = f"{message.get('Subject', '')}\n{body.get_content() if body else ''}"
         except Exception:  # noqa: BLE001 - an unreadable file is not theirs to judge
             continue
-        if email.lower() in str(message.get("To", "")).lower():
+        if any(e in to for e in emails) or any(r in text for r in references):
             found.append(path)
     return found
 
@@ -65,42 +77,68 @@ def _person_row(s, person_id: Optional[int]) -> Optional[Person]:
     return person if person is not None and person.erased_at is None else None
 
 
-def _scope(db: Database, conversation_id: str) -> tuple[Optional[int], list[str]]:
-    """The person of this conversation (if any) and all their conversations."""
-    person_id = linked_person(db, conversation_id, proven_only=False)
-    conversations = {conversation_id}
-    if person_id is not None:
-        conversations.update(conversations_of(db, person_id))
-    return person_id, sorted(conversations)
+@dataclass
+class Scope:
+    """What a conversation may see and erase.
+
+    Without proof: what this conversation created (its messages, requests and
+    checks, and the record made when booking in it). With a code (coach's or
+    e-mailed): the person's records, every record with the proven address and
+    all their conversations."""
+
+    conversations: list[str]
+    people: list[int] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)  # proven addresses only
+    proven_person: Optional[int] = None
+
+
+def scope_of(db: Database, conversation_id: str) -> Scope:
+    with db.reader() as s:
+        people = set(s.execute(select(Person.id).where(
+            Person.origin_conversation == conversation_id, Person.erased_at.is_(None))).scalars())
+        link = s.get(ConversationLink, conversation_id)
+        if link is None or link.method not in PROVEN or link.person.erased_at is not None:
+            return Scope(conversations=[conversation_id], people=sorted(people))
+        proven = link.person
+        people.add(proven.id)
+        emails = [proven.email] if proven.email else []
+        if emails:
+            people.update(s.execute(select(Person.id).where(
+                Person.email.in_(emails), Person.erased_at.is_(None))).scalars())
+        conversations = {conversation_id}
+        conversations.update(s.execute(select(ConversationLink.conversation_id).where(
+            ConversationLink.person_id.in_(people))).scalars())
+        conversations.update(c for c in s.execute(select(Person.origin_conversation).where(
+            Person.id.in_(people))).scalars() if c)
+        return Scope(conversations=sorted(conversations), people=sorted(people), emails=emails,
+                     proven_person=proven.id)
 
 
 def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> dict[str, Any]:
-    """Everything held about the person of this conversation (or, for an anonymous
-    conversation, about this conversation), as one JSON-ready document."""
-    person_id, conversations = _scope(db, conversation_id)
+    """Everything this conversation may see (see ``Scope``) as one JSON-ready document."""
+    scope = scope_of(db, conversation_id)
+    conversations, people = scope.conversations, scope.people
     document: dict[str, Any] = {"generated_at": utcnow().isoformat(), "conversations": conversations}
-    email = None
     with db.reader() as s:
-        person = _person_row(s, person_id)
-        email = person.email if person else None
         handoffs = s.execute(select(HandoffRequest).where(or_(
             HandoffRequest.conversation_id.in_(conversations),
-            HandoffRequest.email == email if email else False))).scalars().all()
+            HandoffRequest.person_id.in_(people),
+            HandoffRequest.email.in_(scope.emails)))).scalars().all()
         outcomes = s.execute(select(EligibilityOutcome).where(or_(
             EligibilityOutcome.conversation_id.in_(conversations),
-            EligibilityOutcome.person_id == person_id if person_id else False))).scalars().all()
+            EligibilityOutcome.person_id.in_(people)))).scalars().all()
         document["handoff_requests"] = [{"created_at": h.created_at.isoformat(), "reason": h.reason,
                                          "email": h.email, "phone": h.phone, "status": h.status}
                                         for h in handoffs]
         document["eligibility_outcomes"] = [{"created_at": o.created_at.isoformat(), "status": o.status,
                                              "redirect": o.redirect, "matched": o.matched,
                                              "situation": o.situation} for o in outcomes]
-    if email:
-        document.update(booking.export_person(db, email))
+    document.update(booking.export_records(db, people))
+    if scope.proven_person is not None:
         from bot.curriculum import service as curriculum
 
-        document["training"] = {**curriculum.person_progress(db, person_id),
-                                "history": curriculum.history(db, person_id)}
+        document["training"] = {**curriculum.person_progress(db, scope.proven_person),
+                                "history": curriculum.history(db, scope.proven_person)}
     document["messages"] = [
         {"conversation": row["sender_id"], "type": row["type_name"], "at": row["timestamp"],
          "data": json.loads(row["data"] or "{}")}
@@ -114,6 +152,8 @@ def scrub_tracker_events(reader: TrackerReader, conversations: Iterable[str]) ->
     if not conversations or not reader.has_events():
         return 0
     with reader.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":  # overwrite the old text, not just unlink it
+            connection.exec_driver_sql("PRAGMA secure_delete=ON")
         rows = connection.execute(select(EVENTS.c.id, EVENTS.c.timestamp).where(
             EVENTS.c.sender_id.in_(conversations), EVENTS.c.type_name.notin_(KEPT_EVENT_TYPES))).all()
         for row_id, timestamp in rows:
@@ -126,43 +166,51 @@ def scrub_tracker_events(reader: TrackerReader, conversations: Iterable[str]) ->
 
 def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
                outbox: Optional[Path] = None) -> dict[str, int]:
-    """Erase the person of this conversation everywhere (or, if anonymous, this
-    conversation). Bookings are kept anonymised for the statistics (those to come
-    are cancelled, their seats go to the waiting list)."""
-    person_id, conversations = _scope(db, conversation_id)
-    summary = {"conversations": len(conversations), "events": 0, "emails": 0, "bookings_kept": 0}
+    """Erase what this conversation may see (see ``Scope``) everywhere. Bookings are
+    kept anonymised for the statistics (those to come are cancelled, their seats go
+    to the waiting list)."""
+    scope = scope_of(db, conversation_id)
+    conversations, people = scope.conversations, scope.people
+    summary = {"conversations": len(conversations), "events": 0, "emails": 0, "bookings_kept": 0,
+               "examples": 0}
     with db.reader() as s:
-        person = _person_row(s, person_id)
-        email = person.email if person else None
+        emails = set(scope.emails) | {e for e in s.execute(select(Person.email).where(
+            Person.id.in_(people))).scalars() if e}
+        references = list(s.execute(select(Booking.reference).where(Booking.person_id.in_(people))).scalars())
 
     def work(s) -> None:
         s.execute(delete(HandoffRequest).where(or_(
             HandoffRequest.conversation_id.in_(conversations),
-            HandoffRequest.email == email if email else False,
-            HandoffRequest.person_id == person_id if person_id else False)))
+            HandoffRequest.person_id.in_(people),
+            HandoffRequest.email.in_(scope.emails))))
         s.execute(delete(EligibilityOutcome).where(or_(
             EligibilityOutcome.conversation_id.in_(conversations),
-            EligibilityOutcome.person_id == person_id if person_id else False)))
+            EligibilityOutcome.person_id.in_(people))))
         s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(conversations)))
         conversation_cae.forget(s, conversations)
         s.execute(delete(ConversationLink).where(or_(
             ConversationLink.conversation_id.in_(conversations),
-            ConversationLink.person_id == person_id if person_id else False)))
+            ConversationLink.person_id.in_(people))))
         s.execute(delete(OneTimeCode).where(or_(
             OneTimeCode.conversation_id.in_(conversations),
-            OneTimeCode.person_id == person_id if person_id else False)))
-        if person_id is not None:
+            OneTimeCode.person_id.in_(people))))
+        s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(conversations)))
+        if scope.proven_person is not None:
             for table in (ProgressEvent, ObjectiveProgress, Enrolment):
-                s.execute(delete(table).where(table.person_id == person_id))
+                s.execute(delete(table).where(table.person_id.in_(people)))
 
     db.run(work)
     summary["events"] = scrub_tracker_events(reader, conversations)
-    if email:
-        for path in _mails_to(email, outbox):
-            path.unlink(missing_ok=True)
-            summary["emails"] += 1
-        try:
-            summary["bookings_kept"] = booking.erase_person(db, email)["bookings_kept"]
-        except booking_errors.PersonNotFound:
-            pass
+    summary["bookings_kept"] = booking.erase_records(db, people)["bookings_kept"]
+    # Mails: all those to a proven address; without proof, those to this
+    # conversation's records about their own bookings (others stay: not theirs).
+    mails = _mails(outbox, scope.emails, references)
+    if not scope.emails and emails:
+        mails = [p for p in mails if p in set(_mails(outbox, emails))]
+    for path in mails:
+        path.unlink(missing_ok=True)
+        summary["emails"] += 1
+    summary["examples"] = training_examples.erase_conversations(conversations)
+    db.checkpoint()
+    checkpoint_sqlite(reader.engine)
     return summary

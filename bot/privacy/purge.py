@@ -19,12 +19,12 @@ from typing import Optional
 
 from sqlalchemy import delete, func, select, update
 
-from bot import conversation_cae
+from bot import conversation_cae, training_examples
 from bot.booking import service as booking
 from bot.identity import conversations_of
 from bot.storage.db import Database
 from bot.storage.models import (
-    CANCELLED, Booking, ConversationLink, ConversationReview, EligibilityOutcome, HandoffRequest,
+    CANCELLED, Booking, ConversationLink, ConversationReview, EligibilityOutcome, ExportKey, HandoffRequest,
     InfoSession, Person, ProgressEvent, as_utc, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
@@ -53,24 +53,25 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
 
     # People first: their conversations then become anonymous and age like the others.
     with db.reader() as s:
-        people = s.execute(select(Person.id, Person.email, Person.created_at)
+        people = s.execute(select(Person.id, Person.origin_conversation, Person.created_at)
                            .where(Person.erased_at.is_(None))).all()
         last_session = dict(s.execute(select(Booking.person_id, func.max(InfoSession.starts_at))
                                       .join(InfoSession, Booking.session_id == InfoSession.id)
                                       .group_by(Booking.person_id)).all())
         last_step = dict(s.execute(select(ProgressEvent.person_id, func.max(ProgressEvent.at))
                                    .group_by(ProgressEvent.person_id)).all())
-    for person_id, email, created_at in people:
+    for person_id, origin, created_at in people:
         moments = [as_utc(m) for m in (created_at, last_session.get(person_id), last_step.get(person_id)) if m]
         if max(moments) > now - periods.people:
             continue
         from bot.privacy import erase_data
 
-        conversations = conversations_of(db, person_id)
+        # The conversation where the record was made reaches it; else one proven
+        # to belong to the person; else the record alone.
+        conversations = [origin] if origin else conversations_of(db, person_id)
         if conversations:
             erase_data(db, reader, conversations[0])
-        elif email:
-            booking.erase_person(db, email, now=now)
+        booking.erase_records(db, [person_id], now=now)
         counts["people"] += 1
 
     def drop_cancelled(s) -> int:
@@ -99,8 +100,10 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
                 s.execute(delete(HandoffRequest).where(HandoffRequest.conversation_id.in_(old)))
                 s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(old)))
                 conversation_cae.forget(s, old)
+                s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(old)))
 
             db.run(forget)
+            training_examples.erase_conversations(old)
         counts["transcripts"] = len(old)
     return counts
 

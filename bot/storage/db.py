@@ -43,8 +43,9 @@ def database_url() -> str:
     url = os.environ.get("CAE_DATABASE_URL", "").strip()
     if url:
         return url
-    directory = var_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    from bot.storage.files import private_dir
+
+    directory = private_dir(var_dir())
     return f"sqlite:///{directory / 'cae.db'}"
 
 
@@ -58,7 +59,10 @@ def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
     if backend == "sqlite":
         database = url_obj.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            from bot.storage.files import private_file
+
+            # Owner-only before SQLite opens it: its -wal and -shm files copy the mode.
+            private_file(Path(database).expanduser())
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
         connect_args.setdefault("check_same_thread", False)
@@ -81,6 +85,8 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Erased rows are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -171,8 +177,23 @@ class Database:
                 time.sleep(min(1.0, 0.02 * 2**attempt) * random.random())
         raise RuntimeError("unreachable")  # pragma: no cover
 
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and empty it (after
+        an erasure, so no old page image stays in the log). No-op elsewhere."""
+        checkpoint_sqlite(self.engine)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def checkpoint_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except DBAPIError as error:  # busy: SQLite checkpoints by itself later
+        logger.info("checkpoint postponed: %s", error)
 
 
 _default: Optional[Database] = None

@@ -165,15 +165,28 @@ class InfoSession(Base):
 
 
 class Person(Base):
-    """Someone who gave us their contact details (with consent). Generic, shared."""
+    """Someone who gave us their contact details (with consent). Generic, shared.
+
+    A booking made in a chat conversation creates a record of its own
+    (``origin_conversation``): an address typed in a chat is not proven, so it
+    never reaches a record made elsewhere. Records made outside the chat (sample
+    data, scripts) have no ``origin_conversation`` and one per address."""
 
     __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("origin_conversation", "email"),
+        Index("uq_person_email_direct", "email", unique=True,
+              sqlite_where=text("origin_conversation IS NULL"),
+              postgresql_where=text("origin_conversation IS NULL")),
+    )
 
     id = Column(Integer, primary_key=True)
     first_name = Column(String(100), nullable=False, default="")
     last_name = Column(String(100), nullable=False, default="")
     # Normalised (lower case); NULL once the person has been erased.
-    email = Column(String(254), unique=True)
+    email = Column(String(254), index=True)
+    # The chat conversation (tracker sender id) where these details were typed.
+    origin_conversation = Column(String(255))
     phone = Column(String(40))
     consent_at = Column(UTCDateTime)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -337,6 +350,10 @@ class ConversationCae(Base):
 
 # --------------------------------------------------------------------------- identity
 
+# ConversationLink.method for the conversation where the person booked: the
+# person record made there, not a proof of identity.
+LINK_BOOKING = "booking"
+
 class ConversationLink(Base):
     """A chat conversation (tracker sender id) proven to belong to a person."""
 
@@ -368,6 +385,17 @@ class OneTimeCode(Base):
     expires_at = Column(UTCDateTime, nullable=False)
     attempts = Column(Integer, nullable=False, default=0, server_default=text("0"))
     used_at = Column(UTCDateTime)
+
+
+class ExportKey(Base):
+    """A random nonce per conversation, signed into its data-export links; deleted
+    on erasure, so every link given before dies with it."""
+
+    __tablename__ = "export_key"
+
+    conversation_id = Column(String(255), primary_key=True)
+    nonce = Column(String(32), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 # --------------------------------------------------------------------------- curriculum

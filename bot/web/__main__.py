@@ -7,6 +7,7 @@ import os
 from aiohttp import web
 
 from bot import settings
+from bot.storage.files import private_umask
 from bot.web.app import create_app
 
 
@@ -16,6 +17,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("CAE_WEB_PORT", "8000")))
     parser.add_argument("--rasa-url", default=None, help="Rasa's URL as the browser sees it")
     args = parser.parse_args()
+    private_umask()  # files written by the web app (database, e-mails) are the owner's only
     web.run_app(create_app(rasa_url=args.rasa_url), host=args.host, port=args.port,
                 print=None, access_log=None)
 

@@ -228,7 +228,7 @@ async def save_example(request: web.Request) -> web.Response:
     cid = _own_conversation(request)
     form = await request.post()
     try:
-        added = add_example(str(form.get("text") or ""), str(form.get("intent") or ""))
+        added = add_example(str(form.get("text") or ""), str(form.get("intent") or ""), conversation_id=cid)
     except ValueError:
         raise web.HTTPBadRequest(text="Intention ou texte invalide.")
     raise web.HTTPFound(f"/coach/conversations/{cid}?enregistre={'oui' if added else 'deja'}")

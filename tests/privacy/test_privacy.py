@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot import identity
 from bot.booking import service as booking
+from bot.booking.mailer import OutboxMailer
 from bot.curriculum import service as curriculum
 from bot.eligibility.outcomes import record_outcome
 from bot.handoff import create_request
@@ -41,18 +42,20 @@ def save_conversation(path, sender, texts_and_slots):
 
 @pytest.fixture
 def world(sample_db, tmp_path):
-    """Léa booked in conversation A, asked for a person, checked eligibility, follows a module;
-    somebody else chatted anonymously in conversation Z."""
+    """Léa booked in conversation A, asked for a person, checked eligibility, follows a module
+    (her coach's code links conversation A to her); somebody else chatted anonymously in
+    conversation Z."""
     tracker_db = tmp_path / "tracker.db"
     save_conversation(tracker_db, "conv-A", [("je m'appelle Léa Martin", ("first_name", "Léa")),
                                              (EMAIL, ("email", EMAIL)), (PHONE, ("phone", PHONE))])
     save_conversation(tracker_db, "conv-Z", [("c'est quoi une CAE ?", None)])
     session = booking.upcoming_sessions(sample_db)[0]
     booked = booking.book(sample_db, session.id, {"first_name": "Léa", "last_name": "Martin", "email": EMAIL,
-                                                  "phone": PHONE}, consent=True)
-    identity.note_booking_conversation(sample_db, "conv-A", EMAIL)
+                                                  "phone": PHONE}, consent=True, conversation_id="conv-A",
+                          mailer=OutboxMailer(tmp_path / "outbox"))
     with sample_db.reader() as s:
         person_id = s.execute(select(Person.id).where(Person.email == EMAIL)).scalar_one()
+    identity.link_with_coach_code(sample_db, "conv-A", identity.create_coach_code(sample_db, person_id))
     create_request(sample_db, "conv-A", "rest", "je voudrais parler de mon projet", email=EMAIL)
     record_outcome(sample_db, {"status": "eligible", "matched": ["graphiste"], "rules": ["r1"]}, "conv-A")
     record_outcome(sample_db, {"status": "eligible", "matched": ["graphiste"], "rules": ["r1"]}, "conv-Z")

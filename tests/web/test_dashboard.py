@@ -169,7 +169,6 @@ async def test_a_known_persons_request_goes_to_their_cae_only(dash, web_db):
 
     from bot.booking.coach import cae_id_of
     from bot.booking.service import book
-    from bot.identity import note_booking_conversation
     from bot.storage.models import HandoffRequest, InfoSession, utcnow
 
     paris = cae_id_of(web_db, "coop-paris")
@@ -177,8 +176,7 @@ async def test_a_known_persons_request_goes_to_their_cae_only(dash, web_db):
         session_id = s.execute(select(InfoSession.id).where(InfoSession.cae_id == paris,
                                                              InfoSession.starts_at > utcnow())).scalars().first()
     book(web_db, session_id, {"first_name": "Inès", "last_name": "Moreau", "email": "ines@exemple.fr"},
-         consent=True, notify=False)
-    note_booking_conversation(web_db, "conv-ines", "ines@exemple.fr")
+         consent=True, notify=False, conversation_id="conv-ines")
     hid = create_request(web_db, "conv-ines", "rest", "question sur ma convention CAPE")
     with web_db.reader() as s:
         assert s.get(HandoffRequest, hid).cae_id == paris
