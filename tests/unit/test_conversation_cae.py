@@ -39,9 +39,9 @@ def session_in(db, slug) -> int:
                          .order_by(InfoSession.starts_at)).scalars().first()
 
 
-def book(db, slug, email=EMAIL):
+def book(db, slug, email=EMAIL, conversation_id=None):
     return booking.book(db, session_in(db, slug), {"first_name": "Léa", "last_name": "Martin", "email": email},
-                        consent=True, notify=False)
+                        consent=True, notify=False, conversation_id=conversation_id)
 
 
 def person_id(db, email=EMAIL) -> int:
@@ -51,12 +51,12 @@ def person_id(db, email=EMAIL) -> int:
 
 def test_a_booking_conversation_gets_the_cae_and_follows_the_person(sample_db):
     db = sample_db
-    booked = book(db, "coop-normandie")
+    book(db, "coop-normandie")  # made outside the chat: no conversation
     assert rows(db) == {}
-    identity.note_booking_conversation(db, "conv-a", EMAIL)
+    booked = book(db, "coop-normandie", conversation_id="conv-a")
     assert rows(db) == {("conv-a", "coop-normandie"): "booking"}
-    # A second booking elsewhere: every conversation of the person gets that CAE too.
-    book(db, "coop-paris")
+    # A second booking from the same conversation: it gets that CAE too.
+    book(db, "coop-paris", conversation_id="conv-a")
     assert rows(db) == {("conv-a", "coop-normandie"): "booking", ("conv-a", "coop-paris"): "booking"}
     # Moving the Rouen booking to Lyon: Rouen goes, Lyon comes.
     booking.change_date(db, booked.reference, EMAIL, session_in(db, "coop-lyon"), notify=False)
@@ -78,8 +78,7 @@ def test_an_enrolment_and_a_coach_code_link(sample_db):
 
 def test_a_handoff_keeps_its_cae_when_the_link_goes(sample_db):
     db = sample_db
-    book(db, "coop-paris")
-    identity.note_booking_conversation(db, "conv-h", EMAIL)
+    book(db, "coop-paris", conversation_id="conv-h")
     create_request(db, "conv-h", "rest", "je voudrais parler à quelqu'un")
     create_request(db, "conv-anonymous", "rest", "bonjour ?")
     assert rows(db) == {("conv-h", "coop-paris"): "booking"}
@@ -89,8 +88,7 @@ def test_a_handoff_keeps_its_cae_when_the_link_goes(sample_db):
 
 def test_resync_rebuilds_from_scratch_and_drops_stale_rows(sample_db):
     db = sample_db
-    book(db, "coop-normandie")
-    identity.note_booking_conversation(db, "conv-a", EMAIL)
+    book(db, "coop-normandie", conversation_id="conv-a")
     expected = rows(db)
     with db.session() as s:
         s.execute(delete(ConversationCae))
@@ -107,13 +105,13 @@ def test_the_migration_fills_the_table_from_existing_data(tmp_path):
     db = storage.Database(url)
     load_sample(db)
     with db.session() as s:  # data written before conversation_cae existed (no hooks)
-        person = Person(first_name="Léa", last_name="Martin", email=EMAIL, created_at=utcnow())
-        s.add(person)
-        s.flush()
-        s.add(Booking(reference="RI-AAAAAA", person_id=person.id, session_id=session_in(db, "coop-paris"),
+        # The columns of revision 0003 only (the models have moved on since).
+        person_id = s.execute(insert(Person.__table__).values(
+            first_name="Léa", last_name="Martin", email=EMAIL, created_at=utcnow())).inserted_primary_key[0]
+        s.add(Booking(reference="RI-AAAAAA", person_id=person_id, session_id=session_in(db, "coop-paris"),
                       status="registered"))
-        s.add(ConversationLink(conversation_id="conv-old", person_id=person.id, method="booking"))
-    storage.upgrade(url)
+        s.add(ConversationLink(conversation_id="conv-old", person_id=person_id, method="coach_code"))
+    storage.upgrade(url, "0004_conversation_cae")
     assert rows(db) == {("conv-old", "coop-paris"): "booking"}
     with db.reader() as s:
         assert s.execute(select(ConversationCae.updated_at)).scalar_one() is not None
@@ -122,8 +120,7 @@ def test_the_migration_fills_the_table_from_existing_data(tmp_path):
 
 def test_erasure_forgets_the_conversations_cae(sample_db, tmp_path):
     db = sample_db
-    book(db, "coop-normandie")
-    identity.note_booking_conversation(db, "conv-a", EMAIL)
+    book(db, "coop-normandie", conversation_id="conv-a")
     create_request(db, "conv-a", "rest", "appelez-moi", email=EMAIL)
     assert rows(db)
     reader = TrackerReader(f"sqlite:///{tmp_path / 'tracker.db'}")
@@ -136,11 +133,9 @@ def test_erasure_forgets_the_conversations_cae(sample_db, tmp_path):
 
 def test_hidden_from_one_query_per_coach(sample_db):
     db = sample_db
-    book(db, "coop-normandie")
-    identity.note_booking_conversation(db, "conv-rouen", EMAIL)
-    book(db, "coop-paris", "ines@exemple.fr")
-    identity.note_booking_conversation(db, "conv-paris", "ines@exemple.fr")
-    book(db, "coop-lyon", "ines@exemple.fr")  # Inès in Paris and Lyon
+    book(db, "coop-normandie", conversation_id="conv-rouen")
+    book(db, "coop-paris", "ines@exemple.fr", conversation_id="conv-paris")
+    book(db, "coop-lyon", "ines@exemple.fr", conversation_id="conv-paris")  # Inès in Paris and Lyon
     rouen, paris, lyon = (cae_id_of(db, slug) for slug in ("coop-normandie", "coop-paris", "coop-lyon"))
     statements = []
     event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.booking import service
 from bot.booking.coach import cae_id_of
-from bot.identity import note_booking_conversation
 from bot.storage.models import ConversationReview, InfoSession, utcnow
 from bot.web.app import create_app
 from bot.web.auth import create_coach
@@ -27,13 +26,13 @@ COACHES = [("rouen@cae.test", "conv-rouen", "conv-paris"), ("paris@cae.test", "c
 ANONYMOUS = {"conv-plain", "conv-fallback", "conv-handoff"}
 
 
-def book_in(db, slug, first, last, email, phone):
+def book_in(db, slug, first, last, email, phone, conversation_id):
     cae = cae_id_of(db, slug)
     with db.reader() as s:
         session_id = s.execute(select(InfoSession.id).where(InfoSession.cae_id == cae,
                                                              InfoSession.starts_at > utcnow())).scalars().first()
     service.book(db, session_id, {"first_name": first, "last_name": last, "email": email, "phone": phone},
-                 consent=True, notify=False)
+                 consent=True, notify=False, conversation_id=conversation_id)
 
 
 @pytest.fixture
@@ -50,8 +49,7 @@ async def dash(web_db, tracker_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CAE_VAR_DIR", str(tmp_path))
     monkeypatch.setattr("bot.settings.VAR_DIR", tmp_path)
     for cid, (slug, first, last, email, phone) in PEOPLE.items():
-        book_in(web_db, slug, first, last, email, phone)
-        note_booking_conversation(web_db, cid, email)
+        book_in(web_db, slug, first, last, email, phone, cid)
     create_coach(web_db, "sans-cae@cae.test", PASSWORD)
     create_coach(web_db, "admin-paris@cae.test", PASSWORD, role="admin", cae_id=cae_id_of(web_db, "coop-paris"))
     app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0, tracker_url=tracker_url)
