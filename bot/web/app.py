@@ -121,7 +121,7 @@ def content_security_policy(rasa_url: str, widget: bool = False) -> str:
         "script-src 'self'",
         "style-src 'self'" + (" 'unsafe-inline'" if widget else ""),
         "img-src 'self' data:",
-        "font-src 'self'",
+        "font-src 'self' data:",
         f"connect-src {' '.join(connect)}",
         "object-src 'none'",
         "base-uri 'none'",
