@@ -209,23 +209,19 @@ def session_coach(db: Database, token: Optional[str], policy: SessionPolicy,
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
-
-    def work(s) -> Optional[CoachInfo]:
+    with db.reader() as s:  # most requests only read
         row = s.execute(select(CoachSession).where(
             CoachSession.token_hash == _token_hash(token))).scalar_one_or_none()
         if row is None or row.revoked_at is not None:
             return None
-        if now - row.last_seen_at > policy.idle or now - row.created_at > policy.lifetime:
-            row.revoked_at = now
-            return None
         coach = s.get(Coach, row.coach_id)
-        if coach is None or not coach.active:
-            return None
-        if now - row.last_seen_at >= TOUCH_EVERY:
-            row.last_seen_at = now
-        return _info(coach)
-
-    return db.run(work)
+        info = _info(coach) if coach is not None and coach.active else None
+        session_id, last_seen, created = row.id, row.last_seen_at, row.created_at
+    expired = now - last_seen > policy.idle or now - created > policy.lifetime
+    if expired or now - last_seen >= TOUCH_EVERY:
+        values = {"revoked_at": now} if expired else {"last_seen_at": now}
+        db.run(lambda s: s.execute(update(CoachSession).where(CoachSession.id == session_id).values(**values)))
+    return None if expired else info
 
 
 def revoke_session(db: Database, token: Optional[str]) -> None:
