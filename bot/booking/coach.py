@@ -21,6 +21,9 @@ from bot.storage.models import (
 )
 
 ATTENDANCE = (ATTENDED, ABSENT, EXCUSED, REGISTERED)
+# Dates outside these years are typing mistakes (and year 9999 overflows time zones).
+YEARS = (2000, 2099)
+MAX_ID = 2**31 - 1  # fits an INTEGER column on PostgreSQL and SQLite
 EDITABLE_STATUSES = (SESSION_PLANNED, SESSION_CLOSED)
 MAX_CAPACITY = 500
 
@@ -40,13 +43,15 @@ def _datetime(value: Any, field: str) -> datetime:
                            "2026-12-03T14:00:00+01:00.") from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"« {field} » doit préciser son fuseau horaire (+01:00, Z…).")
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise InvalidInput(f"« {field} » : l'année doit être entre {YEARS[0]} et {YEARS[1]}.")
     return as_utc(parsed)
 
 
 def _capacity(value: Any) -> int:
     try:
         capacity = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput("« capacity » doit être un nombre entier.") from None
     if not 1 <= capacity <= MAX_CAPACITY:
         raise InvalidInput(f"« capacity » doit être entre 1 et {MAX_CAPACITY}.")
@@ -62,6 +67,8 @@ def session_cae_id(db: Database, session_id: int) -> int:
 
 
 def cae_id_of(db: Database, slug: str) -> int:
+    if not isinstance(slug, str) or len(slug) > 100:
+        raise InvalidInput("« cae » doit être l'identifiant court d'une CAE.")
     with db.reader() as s:
         cae_id = s.execute(select(Cae.id).where(Cae.slug == slug)).scalar_one_or_none()
     if cae_id is None:
@@ -72,7 +79,11 @@ def cae_id_of(db: Database, slug: str) -> int:
 def _check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
     if place_id in (None, ""):
         return None
-    place = s.get(Place, int(place_id))
+    try:
+        place_id = int(place_id)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput("« place_id » doit être le numéro d'un lieu.") from None
+    place = s.get(Place, place_id) if 0 < place_id <= MAX_ID else None
     if place is None or place.cae_id != cae_id:
         raise InvalidInput("Lieu inconnu pour cette CAE.")
     return place.id

@@ -74,6 +74,7 @@ http {{
       proxy_pass http://web;
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Real-IP $remote_addr;
     }}
   }}
   server {{
@@ -156,6 +157,8 @@ class ProdProfile:
             "CAE_TRACKER_DB_URL": self.tracker_url,
             "CAE_PUBLIC_WEB_URL": self.public_url,
             "CAE_PUBLIC_RASA_URL": self.public_url,
+            # nginx is the web app's only peer: believe its X-Forwarded-For (login lock-out).
+            "CAE_TRUSTED_PROXIES": "127.0.0.1",
             # One rate-limit count per conversation across the Rasa servers.
             "CAE_RATE_LIMIT_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/2",
         })

@@ -269,6 +269,21 @@ class Coach(Base):
         return f"<Coach {self.id} {self.role}>"
 
 
+class CoachSession(Base):
+    """A dashboard login. The cookie holds a random token; only its SHA-256 is
+    stored. Ends at logout (``revoked_at``), after ``CAE_SESSION_IDLE_MINUTES``
+    without use, or ``CAE_SESSION_MAX_HOURS`` after ``created_at``."""
+
+    __tablename__ = "coach_session"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at = Column(UTCDateTime)
+
+
 # --------------------------------------------------------------------------- conversation records
 
 class EligibilityOutcome(Base):

@@ -132,7 +132,7 @@ async def attendance(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/sessions", list_sessions)
     app.router.add_post("/api/sessions", create_session)
-    app.router.add_patch("/api/sessions/{session_id}", update_session)
-    app.router.add_post("/api/sessions/{session_id}/cancel", cancel_session)
-    app.router.add_get("/api/sessions/{session_id}/bookings", session_bookings)
+    app.router.add_patch(r"/api/sessions/{session_id:\d{1,9}}", update_session)
+    app.router.add_post(r"/api/sessions/{session_id:\d{1,9}}/cancel", cancel_session)
+    app.router.add_get(r"/api/sessions/{session_id:\d{1,9}}/bookings", session_bookings)
     app.router.add_post("/api/bookings/{reference}/attendance", attendance)

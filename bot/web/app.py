@@ -16,8 +16,11 @@ import os
 from pathlib import Path
 from string import Template
 from typing import Optional
+from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from sqlalchemy.exc import DataError
 
 from bot import settings
 from bot.booking import links as booking_links
@@ -99,12 +102,99 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+# --------------------------------------------------------------------------- headers and errors
+
+CSP_KEY = web.AppKey("content_security_policy", dict)
+
+
+def content_security_policy(rasa_url: str, widget: bool = False) -> str:
+    """No inline script anywhere; the widget page may reach Rasa (HTTP for
+    socket.io's polling, ws/wss for its WebSocket) and lets the chat bundle add
+    its own <style> elements (it ships its CSS inside the JavaScript)."""
+    parts = urlsplit(rasa_url)
+    connect = ["'self'"]
+    if parts.scheme in ("http", "https") and parts.netloc:
+        ws = "wss" if parts.scheme == "https" else "ws"
+        connect += [f"{parts.scheme}://{parts.netloc}", f"{ws}://{parts.netloc}"]
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'" + (" 'unsafe-inline'" if widget else ""),
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        f"connect-src {' '.join(connect)}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every response (pages, API, static files, errors): no framing, no
+    inline script, no MIME sniffing, no full Referer to other sites."""
+    policies = request.app[CSP_KEY]
+    response.headers.setdefault("Content-Security-Policy",
+                                policies["widget" if request.path == "/" else "default"])
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
+# French messages for the error statuses (aiohttp's own are English).
+ERROR_MESSAGES = {
+    400: "Requête invalide : vérifiez les informations envoyées.",
+    401: "Authentification requise.",
+    403: "Accès refusé.",
+    404: "Page introuvable.",
+    405: "Cette méthode n'est pas acceptée à cette adresse.",
+    413: "Requête trop volumineuse.",
+    429: "Trop de requêtes : réessayez dans quelques minutes.",
+    500: "Une erreur inattendue s'est produite. Réessayez dans un instant ; "
+         "si cela continue, prévenez l'équipe technique.",
+}
+# Errors that mean the request itself was bad: a broken body (multipart,
+# encoding), a number or date out of range (SQLite's OverflowError, datetime
+# overflows, PostgreSQL's "value out of range").
+BAD_INPUT = (HttpProcessingError, OverflowError, UnicodeDecodeError, DataError)
+ERROR_PAGE = Template("""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Erreur $status</title>
+<link rel="stylesheet" href="/static/coach.css"></head>
+<body><main><h1>Erreur $status</h1><p>$message</p><p><a href="/">Retour à l'accueil</a></p></main></body></html>
+""")
+
+
+def error_response(request: web.Request, status: int, message: Optional[str] = None,
+                   headers: Optional[dict] = None) -> web.Response:
+    """JSON ``{"error": ...}`` under /api/, a small French page elsewhere."""
+    message = message or ERROR_MESSAGES.get(status) or ERROR_MESSAGES[400 if status < 500 else 500]
+    if request.path.startswith("/api/"):
+        return web.json_response({"error": message}, status=status, headers=headers)
+    return web.Response(text=ERROR_PAGE.substitute(status=status, message=html.escape(message)),
+                        status=status, content_type="text/html", charset="utf-8", headers=headers)
+
+
+def _is_default_text(error: web.HTTPException) -> bool:
+    return error.text is None or error.text == f"{error.status}: {error.reason}"
+
+
 @web.middleware
-async def security_headers(request: web.Request, handler):
-    reply = await handler(request)
-    reply.headers.setdefault("X-Content-Type-Options", "nosniff")
-    reply.headers.setdefault("Referrer-Policy", "same-origin")
-    return reply
+async def french_errors(request: web.Request, handler):
+    """Bad input is a 400, unknown pages a 404, both in French; anything
+    unexpected is logged and answered by a French 500 page (no traceback)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or not _is_default_text(error):
+            raise
+        kept = {k: v for k, v in error.headers.items() if k.lower() not in ("content-type", "content-length")}
+        return error_response(request, error.status, headers=kept)
+    except BAD_INPUT as error:
+        logger.info("bad input on %s %s: %r", request.method, request.path, error)
+        return error_response(request, 400)
+    except Exception:  # noqa: BLE001 - the answer stays French and plain
+        logger.exception("error on %s %s", request.method, request.path)
+        return error_response(request, 500)
 
 
 PURGE_FIRST_DELAY_S = 60.0
@@ -155,8 +245,11 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
                db: Optional[Database] = None, reminder_interval: Optional[float] = None,
                tracker_url: Optional[str] = None) -> web.Application:
     """The web application: widget page, calendar links, JSON API, coach pages."""
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[auth.session_cookies, french_errors])
     app[RASA_URL_KEY] = (rasa_url or default_rasa_url()).rstrip("/")
+    app[CSP_KEY] = {"default": content_security_policy(app[RASA_URL_KEY]),
+                    "widget": content_security_policy(app[RASA_URL_KEY], widget=True)}
+    app.on_response_prepare.append(security_headers)
     app[PUBLIC_URL_KEY] = (public_url or os.environ.get("CAE_PUBLIC_WEB_URL", "")).strip().rstrip("/")
     db = db or get_database()
     upgrade(db.url)

@@ -1,46 +1,53 @@
 """Coach accounts and the doors of the web app.
 
 Passwords are argon2 hashes (argon2-cffi). A coach proves who they are with
-the dashboard's session cookie (aiohttp-session, encrypted with a key from
-``CAE_SESSION_KEY`` or generated once into ``var/session_key``) or, for API
-clients, with HTTP Basic auth (e-mail + password). Cookie-authenticated
-changes need the session's CSRF token (form field ``csrf_token`` or header
-``X-CSRF-Token``); Basic-auth calls carry no ambient credentials and need none.
+the dashboard's session cookie or, for API clients, with HTTP Basic auth
+(e-mail + password). Sessions live in the ``coach_session`` table (the cookie
+holds a random token, the table its SHA-256): logout revokes them at once, and
+they end after ``CAE_SESSION_IDLE_MINUTES`` idle or ``CAE_SESSION_MAX_HOURS``.
+Cookie-authenticated changes need the session's CSRF token (an HMAC of the
+session token with ``CAE_SESSION_KEY`` or ``var/session_key``; form field
+``csrf_token`` or header ``X-CSRF-Token``); Basic-auth calls carry no ambient
+credentials and need none. Failed logins are counted per account and per
+client address (X-Forwarded-For only from ``CAE_TRUSTED_PROXIES``).
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import functools
+import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
-from aiohttp_session import get_session, setup as setup_sessions
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from bot import settings
 from bot.storage.db import Database
-from bot.storage.models import ROLE_ADMIN, ROLE_COACH, ROLES, Coach, utcnow
+from bot.storage.models import ROLE_ADMIN, ROLE_COACH, ROLES, Coach, CoachSession, utcnow
 
 HASHER = PasswordHasher()
 DB_KEY = web.AppKey("db", Database)
-SESSION_COOKIE = "cae_coach"
+SESSION_COOKIE = "cae_coach"  # a random token; the session lives in the coach_session table
+LOGIN_COOKIE = "cae_login"  # before login: what the login form's CSRF token is tied to
 MIN_PASSWORD_LENGTH = 10
 FIRST_ADMIN_EMAIL = "admin@cae.local"
 
-# Failed logins: at most this many per e-mail and per client address in the window.
+# Failed logins in the window: at most this many per account (e-mail), and
+# LOGIN_FAILURES_PER_ADDRESS per client address.
 LOGIN_FAILURES_ALLOWED = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
 LOGIN_WINDOW_S = 300.0
 
 
@@ -137,7 +144,8 @@ def ensure_first_admin(db: Database, password_file: Optional[Path] = None) -> Op
 
 
 def session_key() -> bytes:
-    """32 bytes for Fernet: ``CAE_SESSION_KEY`` (urlsafe base64) or var/session_key."""
+    """The server secret for CSRF tokens: ``CAE_SESSION_KEY`` (urlsafe base64)
+    or one generated into var/session_key."""
     configured = os.environ.get("CAE_SESSION_KEY", "").strip()
     if configured:
         return base64.urlsafe_b64decode(configured)
@@ -146,41 +154,225 @@ def session_key() -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(Fernet.generate_key().decode())
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     return base64.urlsafe_b64decode(path.read_text().strip())
+
+
+def _positive(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    lifetime: timedelta
+    secure: bool
+
+    @classmethod
+    def from_env(cls) -> "SessionPolicy":
+        """``CAE_SESSION_IDLE_MINUTES`` (120), ``CAE_SESSION_MAX_HOURS`` (12),
+        ``CAE_SECURE_COOKIES`` (cookies only over HTTPS; set it behind HTTPS)."""
+        return cls(idle=timedelta(minutes=_positive("CAE_SESSION_IDLE_MINUTES", 120)),
+                   lifetime=timedelta(hours=_positive("CAE_SESSION_MAX_HOURS", 12)),
+                   secure=os.environ.get("CAE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "oui"))
+
+
+# last_seen_at is written at most this often (not on every request).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(db: Database, coach_id: int, policy: SessionPolicy) -> str:
+    """A new session row; returns the token for the cookie (never stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+
+    def work(s) -> None:
+        # Old rows go as new ones come: nothing past its lifetime is kept.
+        s.execute(delete(CoachSession).where(CoachSession.created_at < now - policy.lifetime))
+        s.add(CoachSession(token_hash=_token_hash(token), coach_id=coach_id, created_at=now, last_seen_at=now))
+
+    db.run(work)
+    return token
+
+
+def session_coach(db: Database, token: Optional[str], policy: SessionPolicy,
+                  now: Optional[datetime] = None) -> Optional[CoachInfo]:
+    """The coach of a live session (not revoked, not idle, not too old), or None."""
+    if not token or len(token) > 100:
+        return None
+    now = now or utcnow()
+    with db.reader() as s:  # most requests only read
+        row = s.execute(select(CoachSession).where(
+            CoachSession.token_hash == _token_hash(token))).scalar_one_or_none()
+        if row is None or row.revoked_at is not None:
+            return None
+        coach = s.get(Coach, row.coach_id)
+        info = _info(coach) if coach is not None and coach.active else None
+        session_id, last_seen, created = row.id, row.last_seen_at, row.created_at
+    expired = now - last_seen > policy.idle or now - created > policy.lifetime
+    if expired or now - last_seen >= TOUCH_EVERY:
+        values = {"revoked_at": now} if expired else {"last_seen_at": now}
+        db.run(lambda s: s.execute(update(CoachSession).where(CoachSession.id == session_id).values(**values)))
+    return None if expired else info
+
+
+def revoke_session(db: Database, token: Optional[str]) -> None:
+    if not token:
+        return
+
+    def work(s) -> None:
+        s.execute(update(CoachSession).where(CoachSession.token_hash == _token_hash(token),
+                                             CoachSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+    db.run(work)
+
+
+def revoke_all_sessions(db: Database, coach_id: int) -> None:
+    """Log a coach out everywhere (e.g. after a password change or deactivation)."""
+    db.run(lambda s: s.execute(update(CoachSession).where(
+        CoachSession.coach_id == coach_id, CoachSession.revoked_at.is_(None)).values(revoked_at=utcnow())))
+
+
+SECRET_KEY = web.AppKey("csrf_secret", bytes)
+POLICY_KEY = web.AppKey("session_policy", SessionPolicy)
+TRUSTED_PROXIES_KEY = web.AppKey("trusted_proxies", tuple)
 
 
 def setup(app: web.Application, db: Database) -> None:
     app[DB_KEY] = db
-    secure = os.environ.get("CAE_SECURE_COOKIES", "").strip() in ("1", "true", "yes")
-    setup_sessions(app, EncryptedCookieStorage(
-        session_key(), cookie_name=SESSION_COOKIE, httponly=True, secure=secure,
-        samesite="Lax", max_age=12 * 3600))
+    app[SECRET_KEY] = session_key()
+    app[POLICY_KEY] = SessionPolicy.from_env()
+    app[TRUSTED_PROXIES_KEY] = trusted_proxies()
+
+
+@web.middleware
+async def session_cookies(request: web.Request, handler):
+    """Writes the cookie changes asked for while handling the request (also on
+    raised redirects and errors). Goes first in the app's middlewares."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as raised:
+        _apply_cookies(request, raised)
+        raise
+    _apply_cookies(request, response)
+    return response
+
+
+def _apply_cookies(request: web.Request, response: web.StreamResponse) -> None:
+    policy = request.app[POLICY_KEY]
+    secure = policy.secure or request.secure
+    if "set_session" in request:
+        response.set_cookie(SESSION_COOKIE, request["set_session"], httponly=True, secure=secure,
+                            samesite="Lax", path="/", max_age=int(policy.lifetime.total_seconds()))
+    elif request.get("clear_session"):
+        response.del_cookie(SESSION_COOKIE, path="/")
+    if "set_login_cookie" in request:
+        response.set_cookie(LOGIN_COOKIE, request["set_login_cookie"], httponly=True, secure=secure,
+                            samesite="Lax", path="/coach/login", max_age=3600)
+
+
+async def _session(request: web.Request) -> Optional[CoachInfo]:
+    """The coach of the request's session cookie (looked up once per request)."""
+    if "session_coach" not in request:
+        token = request.cookies.get(SESSION_COOKIE)
+        coach = session_coach(request.app[DB_KEY], token, request.app[POLICY_KEY])
+        request["session_coach"] = coach
+        request["session_token"] = token if coach is not None else None
+        if token and coach is None:
+            request["clear_session"] = True
+    return request["session_coach"]
+
+
+def _sign(request: web.Request, purpose: str, value: str) -> str:
+    return hmac.new(request.app[SECRET_KEY], f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 async def csrf_token(request: web.Request) -> str:
-    session = await get_session(request)
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
+    """Tied to the session (an HMAC of its token); before login, to a random
+    ``cae_login`` cookie."""
+    await _session(request)
+    if request["session_token"]:
+        return _sign(request, "session", request["session_token"])
+    value = request.get("set_login_cookie") or request.cookies.get(LOGIN_COOKIE)
+    if not value or len(value) > 100:
+        value = request["set_login_cookie"] = secrets.token_urlsafe(24)
+    return _sign(request, "login", value)
 
 
 async def check_csrf(request: web.Request, submitted: Optional[str]) -> bool:
-    session = await get_session(request)
-    expected = session.get("csrf")
-    return bool(expected and submitted and hmac.compare_digest(expected, submitted))
+    await _session(request)
+    if request["session_token"]:
+        expected = _sign(request, "session", request["session_token"])
+    else:
+        value = request.cookies.get(LOGIN_COOKIE)
+        if not value:
+            return False
+        expected = _sign(request, "login", value)
+    return bool(submitted) and hmac.compare_digest(expected, str(submitted))
 
 
 async def log_in(request: web.Request, coach: CoachInfo) -> None:
-    session = await get_session(request)
-    session.invalidate()  # new session on login (no fixation)
-    session = await get_session(request)
-    session["coach_id"] = coach.id
-    session["csrf"] = secrets.token_urlsafe(24)
+    """A new session (never the one the browser came with: no fixation)."""
+    revoke_session(request.app[DB_KEY], request.cookies.get(SESSION_COOKIE))
+    request["set_session"] = start_session(request.app[DB_KEY], coach.id, request.app[POLICY_KEY])
 
 
 async def log_out(request: web.Request) -> None:
-    (await get_session(request)).invalidate()
+    """Revoked in the database: a copy of the cookie stops working at once."""
+    revoke_session(request.app[DB_KEY], request.cookies.get(SESSION_COOKIE))
+    request["clear_session"] = True
+
+
+# --------------------------------------------------------------------------- client address and lock-out
+
+
+def trusted_proxies(raw: Optional[str] = None) -> tuple:
+    """``CAE_TRUSTED_PROXIES``: comma-separated addresses or networks of the
+    reverse proxies whose X-Forwarded-For is believed (none by default)."""
+    raw = os.environ.get("CAE_TRUSTED_PROXIES", "") if raw is None else raw
+    networks = []
+    for item in raw.replace(";", ",").split(","):
+        if item.strip():
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+    return tuple(networks)
+
+
+def _address(text: Optional[str]):
+    try:
+        return ipaddress.ip_address((text or "").strip())
+    except ValueError:
+        return None
+
+
+def client_address(request: web.Request) -> str:
+    """The real client: the peer, unless the peer is a trusted proxy; then the
+    right-most X-Forwarded-For hop that is not a trusted proxy (hops further
+    left were written by the client and can be anything), or X-Real-IP."""
+    peer = request.remote or ""
+    trusted = request.app.get(TRUSTED_PROXIES_KEY, ())
+
+    def is_trusted(address) -> bool:
+        return address is not None and any(address in network for network in trusted)
+
+    if not is_trusted(_address(peer)):
+        return peer
+    hops = [hop for header in request.headers.getall("X-Forwarded-For", []) for hop in header.split(",")]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        if not is_trusted(address):
+            return str(address)
+    real = _address(request.headers.get("X-Real-IP"))
+    return str(real) if real is not None else peer
 
 
 def _basic_credentials(request: web.Request) -> Optional[tuple[str, str]]:
@@ -196,25 +388,48 @@ def _basic_credentials(request: web.Request) -> Optional[tuple[str, str]]:
 
 
 class LoginThrottle:
-    """Counts failed logins per key (e-mail, client address) in a sliding window."""
+    """Failed logins in a sliding window, counted per account (e-mail) and per
+    client address: an account is locked after ``per_account`` failures (other
+    accounts are not), an address after ``per_address`` (a flood)."""
 
-    def __init__(self, allowed: int = LOGIN_FAILURES_ALLOWED, window: float = LOGIN_WINDOW_S):
-        self.allowed, self.window = allowed, window
-        self.failures: dict[str, deque] = defaultdict(deque)
+    MAX_KEYS = 10_000
 
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        for key in keys:
-            times = self.failures[key]
-            while times and now - times[0] > self.window:
-                times.popleft()
-            if len(times) >= self.allowed:
-                return True
-        return False
+    def __init__(self, per_account: int = LOGIN_FAILURES_ALLOWED,
+                 per_address: int = LOGIN_FAILURES_PER_ADDRESS, window: float = LOGIN_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limits = {"e": per_account, "ip": per_address}
+        self.window, self.clock = window, clock
+        self.failures: dict[str, deque] = {}
 
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self.failures[key].append(time.monotonic())
+    @staticmethod
+    def _keys(email: str, address: str) -> tuple[tuple[str, str], ...]:
+        return ("e", f"e:{(email or '').strip().lower()}"), ("ip", f"ip:{address}")
+
+    def _recent(self, key: str, now: float) -> int:
+        times = self.failures.get(key)
+        if not times:
+            return 0
+        while times and now - times[0] > self.window:
+            times.popleft()
+        if not times:
+            del self.failures[key]
+            return 0
+        return len(times)
+
+    def blocked(self, email: str, address: str) -> bool:
+        now = self.clock()
+        return any(self._recent(key, now) >= self.limits[kind] for kind, key in self._keys(email, address))
+
+    def failed(self, email: str, address: str) -> None:
+        now = self.clock()
+        if len(self.failures) > self.MAX_KEYS:
+            for key in list(self.failures):
+                self._recent(key, now)
+        for _, key in self._keys(email, address):
+            self.failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, email: str) -> None:
+        self.failures.pop(self._keys(email, "")[0][1], None)
 
 
 THROTTLE_KEY = web.AppKey("login_throttle", LoginThrottle)
@@ -226,27 +441,29 @@ def throttle(app: web.Application) -> LoginThrottle:
     return app[THROTTLE_KEY]
 
 
+def checked_login(request: web.Request, email: str, password: str) -> tuple[Optional[CoachInfo], bool]:
+    """(coach or None, locked): the password checked unless the account or the
+    client address is locked out; failures counted."""
+    limiter, address = throttle(request.app), client_address(request)
+    if limiter.blocked(email, address):
+        return None, True
+    coach = authenticate(request.app[DB_KEY], email, password)
+    if coach is None:
+        limiter.failed(email, address)
+    else:
+        limiter.succeeded(email)
+    return coach, False
+
+
 async def current_coach(request: web.Request) -> Optional[CoachInfo]:
     """The coach behind this request (Basic auth or session cookie), or None."""
-    db = request.app[DB_KEY]
     basic = _basic_credentials(request)
     if basic is not None:
-        email, password = basic
-        keys = (f"e:{email.strip().lower()}", f"ip:{request.remote}")
-        limiter = throttle(request.app)
-        if limiter.blocked(*keys):
-            return None
-        coach = authenticate(db, email, password)
-        if coach is None:
-            limiter.failed(*keys)
-        else:
+        coach, _ = checked_login(request, *basic)
+        if coach is not None:
             request["auth"] = "basic"
         return coach
-    session = await get_session(request)
-    coach_id = session.get("coach_id")
-    if not coach_id:
-        return None
-    coach = coach_by_id(db, int(coach_id))
+    coach = await _session(request)
     if coach is not None:
         request["auth"] = "cookie"
     return coach

@@ -41,6 +41,7 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
     env.filters["session_when"] = lambda s: format_when(s.starts_at, s.ends_at)
     app[TRACKER_KEY] = transcripts.TrackerReader(tracker_url)
     app.on_cleanup.append(_dispose_tracker)
+    # Numeric ids: at most 9 digits (they fit every integer column); anything else is a 404.
     app.router.add_get("/coach/login", login_page)
     app.router.add_post("/coach/login", login_submit)
     app.router.add_post("/coach/logout", logout)
@@ -51,15 +52,15 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
     app.router.add_post("/coach/conversations/{cid}/review", review)
     app.router.add_post("/coach/conversations/{cid}/example", save_example)
     app.router.add_get("/coach/handoffs", handoffs)
-    app.router.add_post("/coach/handoffs/{hid}/handled", handoff_handled)
+    app.router.add_post(r"/coach/handoffs/{hid:\d{1,9}}/handled", handoff_handled)
     app.router.add_get("/coach/people", people)
-    app.router.add_get("/coach/people/{pid}", person)
-    app.router.add_post("/coach/people/{pid}/validate", validate_objective)
+    app.router.add_get(r"/coach/people/{pid:\d{1,9}}", person)
+    app.router.add_post(r"/coach/people/{pid:\d{1,9}}/validate", validate_objective)
     app.router.add_get("/coach/sessions", sessions)
     app.router.add_post("/coach/sessions", session_create)
-    app.router.add_get("/coach/sessions/{sid}", session_page)
-    app.router.add_post("/coach/sessions/{sid}/edit", session_edit)
-    app.router.add_post("/coach/sessions/{sid}/cancel", session_cancel)
+    app.router.add_get(r"/coach/sessions/{sid:\d{1,9}}", session_page)
+    app.router.add_post(r"/coach/sessions/{sid:\d{1,9}}/edit", session_edit)
+    app.router.add_post(r"/coach/sessions/{sid:\d{1,9}}/cancel", session_cancel)
     app.router.add_post("/coach/bookings/{ref}/attendance", attendance)
     app.router.add_get("/coach/export/{what}.csv", export)
 
@@ -108,14 +109,11 @@ async def login_submit(request: web.Request) -> web.Response:
         return await render(request, "login.html", {"error": "Session expirée, réessayez.",
                                                     "next": target}, status=403)
     email = str(form.get("email") or "").strip().lower()
-    keys = (f"e:{email}", f"ip:{request.remote}")
-    limiter = auth.throttle(request.app)
-    if limiter.blocked(*keys):
+    coach, locked = auth.checked_login(request, email, str(form.get("password") or ""))
+    if locked:
         return await render(request, "login.html", {"error": "Trop d'essais : réessayez dans quelques minutes.",
                                                     "next": target}, status=429)
-    coach = auth.authenticate(_db(request), email, str(form.get("password") or ""))
     if coach is None:
-        limiter.failed(*keys)
         return await render(request, "login.html", {"error": "E-mail ou mot de passe incorrect.",
                                                     "next": target}, status=401)
     await auth.log_in(request, coach)
@@ -345,7 +343,8 @@ def _caes_and_places(request: web.Request):
 async def sessions(request: web.Request, error: Optional[str] = None) -> web.Response:
     caes, places = _caes_and_places(request)
     return await render(request, "sessions.html", {"sessions": _sessions_of(request), "caes": caes,
-                                                   "places": places, "error": error})
+                                                   "places": places, "error": error},
+                        status=400 if error else 200)
 
 
 def _paris_iso(day: str, hour: str) -> str:
@@ -400,7 +399,8 @@ async def session_page(request: web.Request, error: Optional[str] = None) -> web
     sid = _own_session(request)
     return await render(request, "session.html", {
         "session": service.get_session(_db(request), sid),
-        "bookings": coach_ops.list_bookings(_db(request), sid), "error": error})
+        "bookings": coach_ops.list_bookings(_db(request), sid), "error": error},
+        status=400 if error else 200)
 
 
 @login_required

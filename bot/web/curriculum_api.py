@@ -79,7 +79,7 @@ async def link_code(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/curriculum/modules", modules)
-    app.router.add_post("/api/people/{person_id}/enrolments", enrol)
-    app.router.add_get("/api/people/{person_id}/progress", progress)
-    app.router.add_post("/api/people/{person_id}/objectives/{objective_id}/validate", validate)
-    app.router.add_post("/api/people/{person_id}/link-code", link_code)
+    app.router.add_post(r"/api/people/{person_id:\d{1,9}}/enrolments", enrol)
+    app.router.add_get(r"/api/people/{person_id:\d{1,9}}/progress", progress)
+    app.router.add_post(r"/api/people/{person_id:\d{1,9}}/objectives/{objective_id}/validate", validate)
+    app.router.add_post(r"/api/people/{person_id:\d{1,9}}/link-code", link_code)
