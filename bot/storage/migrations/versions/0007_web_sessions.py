@@ -1,6 +1,6 @@
 """Server-side dashboard sessions (coach_session).
 
-Revision ID: 0005_web_sessions
+Revision ID: 0007_web_sessions
 Revises: 0003
 Create Date: 2026-11-24 10:00:00
 """
@@ -8,8 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_web_sessions'
-down_revision = '0003'
+revision = '0007_web_sessions'
+down_revision = '0006_identity_hardening'
 branch_labels = None
 depends_on = None
 
