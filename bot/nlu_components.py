@@ -9,7 +9,9 @@ that loads our model imports it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -18,6 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -26,6 +29,18 @@ from bot import linear_intents, rasa_speedups
 from bot.vocabulary import Vocabulary
 
 rasa_speedups.apply()
+
+# The code our components train and predict with. Rasa's training cache keys a
+# component by its class name and config only; the hash of this code is added
+# to that key (``fingerprint_addon``) so that a change to it retrains them.
+CODE_FILES = ("nlu_components.py", "linear_intents.py", "vocabulary.py")
+
+
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
 
 VOCABULARY_FILE = "vocabulary.json"
 
@@ -41,6 +56,10 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return code_fingerprint()
 
     def __init__(
         self, model_storage: ModelStorage, resource: Resource, vocabulary: Optional[Vocabulary] = None
@@ -81,11 +100,11 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             if self.vocabulary.understands_any(message.get(TEXT) or ""):
                 continue
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-            message.data[INTENT] = fallback
-            message.data[INTENT_RANKING_KEY] = [fallback] + [
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [fallback] + [
                 r for r in message.data.get(INTENT_RANKING_KEY, [])
                 if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
-            ]
+            ], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -109,6 +128,10 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"rasa_weight": linear_intents.RASA_WEIGHT, "retrieval_intents": ["faq"]}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return code_fingerprint()
 
     def __init__(
         self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -170,6 +193,11 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
             rasa = linear_intents.rasa_probabilities(message.data, retrieval)
             blended = linear_intents.blend(rasa, linear, float(self._config["rasa_weight"]))
             linear_intents.apply_blend(message.data, blended, retrieval, self.responses)
+            # Rasa returns only the properties a component declared as output
+            # (DIET and the response selector used to declare these).
+            for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR_PROPERTY_NAME):
+                if key in message.data:
+                    message.set(key, message.data[key], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -1,19 +1,39 @@
-"""One measured fix to Rasa 3.6's turn cost, applied in every Rasa process.
+"""Two changes to Rasa 3.6, applied in every Rasa process.
 
-Rasa checks each action server response with ``jsonschema.validate``, which
+1. Speed. Rasa checks each action server response with ``jsonschema.validate``, which
 first re-checks the (large, constant) events schema itself against the JSON
 Schema meta-schema: about 50 ms of CPU per custom action call, nearly half of
 a turn with actions (``python -m bench.profile_turn``). ``apply()`` makes
 ``RemoteAction`` validate with a validator built once: the same schema, the
 same errors and message, without re-checking the schema every time.
 
-``bot/nlu_components.py`` applies it: every Rasa process that loads our model
-imports that module.
+2. An action server that restarts loses no message. When the action server
+cannot be reached (connection refused while its supervisor restarts it,
+bot/servers.py; or 502/503 from the production profile's nginx), the call is
+retried with backoff for ``CAE_ACTIONS_RETRY_SECONDS`` (default 25 s), so the
+turn completes once the server is back. If it is still down, the turn stops
+there: the person's message is taken back (``UserUtteranceReverted``: the
+form's slots from earlier turns stay) and the person reads ``DOWN_REPLY``
+instead of an empty reply; the other calls of that turn do not wait again.
+
+``bot/nlu_components.py`` applies both (every Rasa process that loads our
+model imports it), and so does bot/rasa_server.py, which starts Rasa.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
+
+logger = logging.getLogger(__name__)
+
+DOWN_REPLY = "Un instant, je redémarre : renvoyez votre message dans une minute…"
+# HTTP statuses from a proxy in front of the action servers meaning "none is up".
+RETRY_STATUSES = (502, 503)
 
 
 @lru_cache(maxsize=None)
@@ -42,7 +62,110 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
     raise error
 
 
+# The failed action calls of the turn being handled (None outside handle_message).
+_turn_failures: ContextVar[Optional[List[str]]] = ContextVar("cae_action_failures", default=None)
+
+
+def retry_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "25")))
+    except ValueError:
+        return 25.0
+
+
+def _retryable(error: Exception) -> bool:
+    import aiohttp
+
+    from rasa.utils.endpoints import ClientResponseError
+
+    if isinstance(error, ClientResponseError):
+        return error.status in RETRY_STATUSES
+    # Refused or unreachable: the request was never sent, so sending it again is safe.
+    return isinstance(error, aiohttp.ClientConnectorError)
+
+
+async def request_with_retry(endpoint: Any, budget: Optional[float] = None, **kwargs: Any) -> Any:
+    """``endpoint.request(**kwargs)``, retried while the action server is unreachable."""
+    failures = _turn_failures.get()
+    budget = retry_seconds() if budget is None else budget
+    deadline = time.monotonic() + (0 if failures else budget)
+    delay = 0.25
+    while True:
+        try:
+            return await endpoint.request(**kwargs)
+        except Exception as error:
+            if not _retryable(error):
+                raise
+            if time.monotonic() + delay > deadline:
+                if failures is not None:
+                    failures.append(str(endpoint.url))
+                logger.error("Action server %s still unreachable after %.0f s: %s",
+                             endpoint.url, budget, error)
+                raise
+            logger.warning("Action server %s unreachable (%s); retrying in %.2f s",
+                           endpoint.url, error, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+class _RetryingEndpoint:
+    """An action endpoint whose ``request`` is :func:`request_with_retry`."""
+
+    def __init__(self, endpoint: Any) -> None:
+        self._endpoint = endpoint
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._endpoint, name)
+
+    async def request(self, **kwargs: Any) -> Any:
+        return await request_with_retry(self._endpoint, **kwargs)
+
+
+_original: Dict[str, Any] = {}
+
+
+async def _remote_run(self, output_channel, nlg, tracker, domain):  # type: ignore[no-untyped-def]
+    if self.action_endpoint is not None and not isinstance(self.action_endpoint, _RetryingEndpoint):
+        self.action_endpoint = _RetryingEndpoint(self.action_endpoint)
+    return await _original["remote_run"](self, output_channel, nlg, tracker, domain)
+
+
+async def _handle_message(self, message):  # type: ignore[no-untyped-def]
+    token = _turn_failures.set([])
+    try:
+        return await _original["handle_message"](self, message)
+    finally:
+        _turn_failures.reset(token)
+
+
+async def _run_action(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    should_go_on = await _original["run_action"](self, *args, **kwargs)
+    return should_go_on and not _turn_failures.get()
+
+
+async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    from rasa.shared.core.events import BotUttered, UserUtteranceReverted
+
+    if not _turn_failures.get():
+        await _original["prediction_loop"](self, output_channel, tracker)
+    if _turn_failures.get():
+        # The action server stayed down: take this message back, keep the rest.
+        tracker.update(UserUtteranceReverted())
+        tracker.update(BotUttered(DOWN_REPLY))
+        await output_channel.send_text_message(tracker.sender_id, DOWN_REPLY)
+
+
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
 
     RemoteAction._validate_action_result = _validate_action_result
+    if _original:
+        return
+    _original.update(remote_run=RemoteAction.run, handle_message=MessageProcessor.handle_message,
+                     run_action=MessageProcessor._run_action,
+                     prediction_loop=MessageProcessor._run_prediction_loop)
+    RemoteAction.run = _remote_run
+    MessageProcessor.handle_message = _handle_message
+    MessageProcessor._run_action = _run_action
+    MessageProcessor._run_prediction_loop = _run_prediction_loop

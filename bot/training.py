@@ -69,10 +69,11 @@ def train(target: Path) -> None:
         "--data", str(settings.DATA_DIR),
         "--out", str(target.parent),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-        # Our fingerprint already says the inputs changed; without --force
-        # Rasa may keep an older model whose data only differs in comments.
-        "--force",
     ]
+    # No --force: Rasa's training cache (RASA_CACHE_DIRECTORY) then retrains
+    # only the graph nodes whose inputs changed (new NLU examples leave the
+    # dialogue policies cached). Our components add the hash of their code
+    # to their cache key (bot/nlu_components.py, fingerprint_addon).
     env = rasa_environment()
     print(f"Entraînement du modèle -> {target}", flush=True)
     started = time.perf_counter()
