@@ -188,6 +188,11 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
         retrieval = self._config["retrieval_intents"]
         for message in messages:
             linear = self.model.probabilities(message.get(TEXT) or "")
+            if not linear and INTENT not in message.data:
+                # No text (or no model): no intent, as Rasa's classifiers say
+                # it; the FallbackClassifier after us then predicts the fallback.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
             if not linear:
                 continue
             rasa = linear_intents.rasa_probabilities(message.data, retrieval)

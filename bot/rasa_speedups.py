@@ -12,9 +12,12 @@ cannot be reached (connection refused while its supervisor restarts it,
 bot/servers.py; or 502/503 from the production profile's nginx), the call is
 retried with backoff for ``CAE_ACTIONS_RETRY_SECONDS`` (default 25 s), so the
 turn completes once the server is back. If it is still down, the turn stops
-there: the person's message is taken back (``UserUtteranceReverted``: the
-form's slots from earlier turns stay) and the person reads ``DOWN_REPLY``
-instead of an empty reply; the other calls of that turn do not wait again.
+there: what that message changed is undone (slots and active form back to
+what they were before it; earlier turns are kept) and the person reads
+``DOWN_REPLY`` instead of an empty reply, so sending it again goes on where
+the conversation was; the other calls of that turn do not wait again.
+(Rasa's ``UserUtteranceReverted`` cannot do this: inside a form it rewinds to
+the message that started the form.)
 
 ``bot/nlu_components.py`` applies both (every Rasa process that loads our
 model imports it), and so does bot/rasa_server.py, which starts Rasa.
@@ -64,6 +67,8 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
 
 # The failed action calls of the turn being handled (None outside handle_message).
 _turn_failures: ContextVar[Optional[List[str]]] = ContextVar("cae_action_failures", default=None)
+# The slots and active form before the turn's slot extraction.
+_turn_start: ContextVar[Optional[Dict[str, Any]]] = ContextVar("cae_turn_start", default=None)
 
 
 def retry_seconds() -> float:
@@ -97,10 +102,10 @@ async def request_with_retry(endpoint: Any, budget: Optional[float] = None, **kw
             if not _retryable(error):
                 raise
             if time.monotonic() + delay > deadline:
-                if failures is not None:
+                if failures is not None and not failures:
                     failures.append(str(endpoint.url))
-                logger.error("Action server %s still unreachable after %.0f s: %s",
-                             endpoint.url, budget, error)
+                    logger.error("Action server %s still unreachable after %.0f s: %s",
+                                 endpoint.url, budget, error)
                 raise
             logger.warning("Action server %s unreachable (%s); retrying in %.2f s",
                            endpoint.url, error, delay)
@@ -131,11 +136,19 @@ async def _remote_run(self, output_channel, nlg, tracker, domain):  # type: igno
 
 
 async def _handle_message(self, message):  # type: ignore[no-untyped-def]
-    token = _turn_failures.set([])
+    token, start = _turn_failures.set([]), _turn_start.set({})
     try:
         return await _original["handle_message"](self, message)
     finally:
         _turn_failures.reset(token)
+        _turn_start.reset(start)
+
+
+async def _run_action_extract_slots(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    start = _turn_start.get()
+    if start is not None and not start:
+        start.update(slots=dict(tracker.current_slot_values()), loop=tracker.active_loop_name)
+    return await _original["extract_slots"](self, output_channel, tracker)
 
 
 async def _run_action(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -144,15 +157,28 @@ async def _run_action(self, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
-    from rasa.shared.core.events import BotUttered, UserUtteranceReverted
-
     if not _turn_failures.get():
         await _original["prediction_loop"](self, output_channel, tracker)
     if _turn_failures.get():
-        # The action server stayed down: take this message back, keep the rest.
-        tracker.update(UserUtteranceReverted())
-        tracker.update(BotUttered(DOWN_REPLY))
+        tracker.update_with_events(undo_turn(tracker, _turn_start.get() or {}), self.domain)
         await output_channel.send_text_message(tracker.sender_id, DOWN_REPLY)
+
+
+def undo_turn(tracker: Any, start: Dict[str, Any]) -> List[Any]:
+    """Events putting the slots and the active form back as they were before
+    this message, then ``DOWN_REPLY`` and a listen (the message stays in the
+    history; its effects are gone)."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet
+
+    events: List[Any] = []
+    before = start.get("slots")
+    if before is not None:
+        now = tracker.current_slot_values()
+        events += [SlotSet(name, value) for name, value in before.items() if now.get(name) != value]
+        if tracker.active_loop_name != start.get("loop"):
+            events.append(ActiveLoop(start.get("loop")))
+    return events + [BotUttered(DOWN_REPLY), ActionExecuted(ACTION_LISTEN_NAME)]
 
 
 def apply() -> None:
@@ -164,8 +190,10 @@ def apply() -> None:
         return
     _original.update(remote_run=RemoteAction.run, handle_message=MessageProcessor.handle_message,
                      run_action=MessageProcessor._run_action,
-                     prediction_loop=MessageProcessor._run_prediction_loop)
+                     prediction_loop=MessageProcessor._run_prediction_loop,
+                     extract_slots=MessageProcessor.run_action_extract_slots)
     RemoteAction.run = _remote_run
     MessageProcessor.handle_message = _handle_message
     MessageProcessor._run_action = _run_action
     MessageProcessor._run_prediction_loop = _run_prediction_loop
+    MessageProcessor.run_action_extract_slots = _run_action_extract_slots

@@ -162,7 +162,7 @@ class Supervisor:
                     child.delay = (self.min_delay if ran >= self.stable_after or not child.delay
                                    else min(child.delay * 2, self.max_delay))
                     child.restart_at = now + child.delay
-                    self.say(f"{label(child.name)} s'est arrêté (code {code}, après {ran:.0f} s) ; "
+                    self.say(f"Arrêt inattendu : {label(child.name)} (code {code}, après {ran:.0f} s) ; "
                              f"redémarrage dans {child.delay:.0f} s.")
                 if code is not None and child.restart_at is not None and now >= child.restart_at:
                     child.restarts += 1
@@ -171,7 +171,7 @@ class Supervisor:
                         self._spawn(child)
                     except OSError as error:
                         child.restart_at = now + child.delay
-                        self.say(f"{label(child.name)} n'a pas pu démarrer : {error}")
+                        self.say(f"Démarrage impossible : {label(child.name)} ({error})")
 
     def hold(self, name: str) -> None:
         """Stop one process and keep it stopped until :meth:`release`."""

@@ -47,7 +47,7 @@ def test_a_killed_process_is_started_again_and_the_others_keep_running(tmp_path,
         assert second.pid != first.pid and second.poll() is None
         assert supervisor.processes["web"] is web and web.poll() is None
         journal = (tmp_path / "supervisor.log").read_text()
-        assert "le serveur d'actions s'est arrêté (code -9" in journal
+        assert "Arrêt inattendu : le serveur d'actions (code -9" in journal
         assert "redémarrage dans 1 s" in journal
         assert "Redémarrage : le serveur d'actions (tentative n° 1)." in journal
     finally:
