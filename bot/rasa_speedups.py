@@ -10,7 +10,7 @@ same errors and message, without re-checking the schema every time.
 2. An action server that restarts loses no message. When the action server
 cannot be reached (connection refused while its supervisor restarts it,
 bot/servers.py; or 502/503 from the production profile's nginx), the call is
-retried with backoff for ``CAE_ACTIONS_RETRY_SECONDS`` (default 25 s), so the
+retried with backoff for ``CAE_ACTIONS_RETRY_SECONDS`` (default 30 s), so the
 turn completes once the server is back. If it is still down, the turn stops
 there: what that message changed is undone (slots and active form back to
 what they were before it; earlier turns are kept) and the person reads
@@ -73,7 +73,7 @@ _turn_start: ContextVar[Optional[Dict[str, Any]]] = ContextVar("cae_turn_start",
 
 def retry_seconds() -> float:
     try:
-        return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "25")))
+        return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "30")))
     except ValueError:
         return 25.0
 

@@ -88,7 +88,7 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     # Conversations in the tests are scripted and fast; the limit itself has unit tests.
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
     # How long Rasa waits for a restarting action server (tests/core/test_supervision_e2e.py).
-    env["CAE_ACTIONS_RETRY_SECONDS"] = "20"
+    env["CAE_ACTIONS_RETRY_SECONDS"] = "40"  # a restart with its warm-up, on a busy machine
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
     tracker_db = workdir / "tracker.db"
