@@ -35,7 +35,10 @@ from typing import Any, Dict, List, Optional
 logger = logging.getLogger(__name__)
 
 DOWN_REPLY = "Un instant, je redémarre : renvoyez votre message dans une minute…"
-# HTTP statuses from a proxy in front of the action servers meaning "none is up".
+# HTTP statuses from a proxy in front of the action servers (the production
+# profile's nginx) meaning "none is up". A 502 can also mean that the server
+# died while running the action; running it again then is the lesser evil
+# (booking twice for one session is refused: bot/booking/errors.py, AlreadyBooked).
 RETRY_STATUSES = (502, 503)
 
 
@@ -75,7 +78,7 @@ def retry_seconds() -> float:
     try:
         return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "30")))
     except ValueError:
-        return 25.0
+        return 30.0
 
 
 def _retryable(error: Exception) -> bool:

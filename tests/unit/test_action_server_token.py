@@ -6,13 +6,12 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from bot.servers import ActionServer, free_port, http_ok
+from bot.servers import ActionServer, free_port
 from bot.settings import ROOT
 
 
