@@ -32,7 +32,7 @@ def main() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     with ActionServer(free_port(), "127.0.0.1") as actions:
-        endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions.url}/webhook"))
+        endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions.url}/webhook", token=actions.token))
         loop = asyncio.new_event_loop()
         agent = loop.run_until_complete(load_agent(model_path=str(ensure_model()), endpoints=endpoints))
         loop.run_until_complete(replay(agent, 2))  # warm-up

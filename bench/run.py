@@ -87,17 +87,15 @@ def run_levels(url: str, tag: str) -> list[dict]:
 
 def embedded(model: Path, work: Path) -> dict:
     actions_port = free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-                         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
     env = {**os.environ, "CAE_DATABASE_URL": f"sqlite:///{work / 'cae.db'}",
+           "CAE_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
            "CAE_RATE_LIMIT_PER_MINUTE": "100000", "CAE_OUTBOX_DIR": str(work / "outbox")}
     from bot.booking.sample import load_sample
     from bot.storage.db import Database, upgrade
     upgrade(env["CAE_DATABASE_URL"])
     load_sample(Database(env["CAE_DATABASE_URL"]))
     servers = Servers(model=model, token="bench", rasa_port=free_port(), actions_port=actions_port,
-                      endpoints=endpoints, web_port=free_port(), env=env, log_dir=work / "logs")
+                      var_dir=work, web_port=free_port(), env=env, log_dir=work / "logs")
     started = time.perf_counter()
     servers.start()
     try:

@@ -95,12 +95,12 @@ def faq_answers() -> dict[str, str]:
     return {topic.id: topic.answer for topic in load_topics()}
 
 
-async def _evaluate(model: Path, actions_url: str) -> dict[str, Report]:
+async def _evaluate(model: Path, actions_url: str, actions_token: str | None = None) -> dict[str, Report]:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
-    endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook"))
+    endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook", token=actions_token))
     agent = await load_agent(model_path=str(model), endpoints=endpoints)
     answers = faq_answers()
     return {name: await evaluate_agent(agent, load_heldout(path), answers)
@@ -113,7 +113,7 @@ def main() -> int:
 
     model = ensure_model()
     with ActionServer(port=free_port()) as actions:
-        reports = asyncio.run(_evaluate(model, actions.url))
+        reports = asyncio.run(_evaluate(model, actions.url, actions.token))
     for name, report in reports.items():
         print(f"\n=== {name} ===\n{report.format()}")
     return 0

@@ -27,11 +27,11 @@ def main() -> int:
         print(f"\nPrêt.\n  Widget, tableau de bord et API : {profile.public_url}/ (coach : {profile.public_url}/coach/)\n"
               f"  Canal REST : POST {profile.rest_webhook}\n"
               f"  Données : PostgreSQL {profile.database_url} ; conversations {profile.tracker_url}\n"
-              f"  Journaux : {profile.base}/logs/\n{admin}Ctrl-C pour tout arrêter.\n", flush=True)
-        while not profile.dead():
+              f"  Journaux : {profile.base}/logs/ (redémarrages : supervisor.log)\n{admin}"
+              "Un serveur qui s'arrête est redémarré automatiquement ; l'autre répond entre-temps.\n"
+              "Ctrl-C pour tout arrêter.\n", flush=True)
+        while True:
             time.sleep(1)
-        print(f"Arrêt inattendu : {', '.join(profile.dead())} (voir {profile.base}/logs/)", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("\nArrêt…", flush=True)
         return 0

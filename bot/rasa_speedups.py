@@ -1,19 +1,45 @@
-"""One measured fix to Rasa 3.6's turn cost, applied in every Rasa process.
+"""Two changes to Rasa 3.6, applied in every Rasa process.
 
-Rasa checks each action server response with ``jsonschema.validate``, which
+1. Speed. Rasa checks each action server response with ``jsonschema.validate``, which
 first re-checks the (large, constant) events schema itself against the JSON
 Schema meta-schema: about 50 ms of CPU per custom action call, nearly half of
 a turn with actions (``python -m bench.profile_turn``). ``apply()`` makes
 ``RemoteAction`` validate with a validator built once: the same schema, the
 same errors and message, without re-checking the schema every time.
 
-``bot/nlu_components.py`` applies it: every Rasa process that loads our model
-imports that module.
+2. An action server that restarts loses no message. When the action server
+cannot be reached (connection refused while its supervisor restarts it,
+bot/servers.py; or 502/503 from the production profile's nginx), the call is
+retried with backoff for ``CAE_ACTIONS_RETRY_SECONDS`` (default 30 s), so the
+turn completes once the server is back. If it is still down, the turn stops
+there: what that message changed is undone (slots and active form back to
+what they were before it; earlier turns are kept) and the person reads
+``DOWN_REPLY`` instead of an empty reply, so sending it again goes on where
+the conversation was; the other calls of that turn do not wait again.
+(Rasa's ``UserUtteranceReverted`` cannot do this: inside a form it rewinds to
+the message that started the form.)
+
+``bot/nlu_components.py`` applies both (every Rasa process that loads our
+model imports it), and so does bot/rasa_server.py, which starts Rasa.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
+
+logger = logging.getLogger(__name__)
+
+DOWN_REPLY = "Un instant, je redémarre : renvoyez votre message dans une minute…"
+# HTTP statuses from a proxy in front of the action servers (the production
+# profile's nginx) meaning "none is up". A 502 can also mean that the server
+# died while running the action; running it again then is the lesser evil
+# (booking twice for one session is refused: bot/booking/errors.py, AlreadyBooked).
+RETRY_STATUSES = (502, 503)
 
 
 @lru_cache(maxsize=None)
@@ -42,7 +68,135 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
     raise error
 
 
+# The failed action calls of the turn being handled (None outside handle_message).
+_turn_failures: ContextVar[Optional[List[str]]] = ContextVar("cae_action_failures", default=None)
+# The slots and active form before the turn's slot extraction.
+_turn_start: ContextVar[Optional[Dict[str, Any]]] = ContextVar("cae_turn_start", default=None)
+
+
+def retry_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _retryable(error: Exception) -> bool:
+    import aiohttp
+
+    from rasa.utils.endpoints import ClientResponseError
+
+    if isinstance(error, ClientResponseError):
+        return error.status in RETRY_STATUSES
+    # Refused or unreachable: the request was never sent, so sending it again is safe.
+    return isinstance(error, aiohttp.ClientConnectorError)
+
+
+async def request_with_retry(endpoint: Any, budget: Optional[float] = None, **kwargs: Any) -> Any:
+    """``endpoint.request(**kwargs)``, retried while the action server is unreachable."""
+    failures = _turn_failures.get()
+    budget = retry_seconds() if budget is None else budget
+    deadline = time.monotonic() + (0 if failures else budget)
+    delay = 0.25
+    while True:
+        try:
+            return await endpoint.request(**kwargs)
+        except Exception as error:
+            if not _retryable(error):
+                raise
+            if time.monotonic() + delay > deadline:
+                if failures is not None and not failures:
+                    failures.append(str(endpoint.url))
+                    logger.error("Action server %s still unreachable after %.0f s: %s",
+                                 endpoint.url, budget, error)
+                raise
+            logger.warning("Action server %s unreachable (%s); retrying in %.2f s",
+                           endpoint.url, error, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+class _RetryingEndpoint:
+    """An action endpoint whose ``request`` is :func:`request_with_retry`."""
+
+    def __init__(self, endpoint: Any) -> None:
+        self._endpoint = endpoint
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._endpoint, name)
+
+    async def request(self, **kwargs: Any) -> Any:
+        return await request_with_retry(self._endpoint, **kwargs)
+
+
+_original: Dict[str, Any] = {}
+
+
+async def _remote_run(self, output_channel, nlg, tracker, domain):  # type: ignore[no-untyped-def]
+    if self.action_endpoint is not None and not isinstance(self.action_endpoint, _RetryingEndpoint):
+        self.action_endpoint = _RetryingEndpoint(self.action_endpoint)
+    return await _original["remote_run"](self, output_channel, nlg, tracker, domain)
+
+
+async def _handle_message(self, message):  # type: ignore[no-untyped-def]
+    token, start = _turn_failures.set([]), _turn_start.set({})
+    try:
+        return await _original["handle_message"](self, message)
+    finally:
+        _turn_failures.reset(token)
+        _turn_start.reset(start)
+
+
+async def _run_action_extract_slots(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    start = _turn_start.get()
+    if start is not None and not start:
+        start.update(slots=dict(tracker.current_slot_values()), loop=tracker.active_loop_name)
+    return await _original["extract_slots"](self, output_channel, tracker)
+
+
+async def _run_action(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    should_go_on = await _original["run_action"](self, *args, **kwargs)
+    return should_go_on and not _turn_failures.get()
+
+
+async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    if not _turn_failures.get():
+        await _original["prediction_loop"](self, output_channel, tracker)
+    if _turn_failures.get():
+        tracker.update_with_events(undo_turn(tracker, _turn_start.get() or {}), self.domain)
+        await output_channel.send_text_message(tracker.sender_id, DOWN_REPLY)
+
+
+def undo_turn(tracker: Any, start: Dict[str, Any]) -> List[Any]:
+    """Events putting the slots and the active form back as they were before
+    this message, then ``DOWN_REPLY`` and a listen (the message stays in the
+    history; its effects are gone)."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet
+
+    events: List[Any] = []
+    before = start.get("slots")
+    if before is not None:
+        now = tracker.current_slot_values()
+        events += [SlotSet(name, value) for name, value in before.items() if now.get(name) != value]
+        if tracker.active_loop_name != start.get("loop"):
+            events.append(ActiveLoop(start.get("loop")))
+    return events + [BotUttered(DOWN_REPLY), ActionExecuted(ACTION_LISTEN_NAME)]
+
+
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
 
     RemoteAction._validate_action_result = _validate_action_result
+    if _original:
+        return
+    _original.update(remote_run=RemoteAction.run, handle_message=MessageProcessor.handle_message,
+                     run_action=MessageProcessor._run_action,
+                     prediction_loop=MessageProcessor._run_prediction_loop,
+                     extract_slots=MessageProcessor.run_action_extract_slots)
+    RemoteAction.run = _remote_run
+    MessageProcessor.handle_message = _handle_message
+    MessageProcessor._run_action = _run_action
+    MessageProcessor._run_prediction_loop = _run_prediction_loop
+    MessageProcessor.run_action_extract_slots = _run_action_extract_slots

@@ -1,4 +1,5 @@
-"""``make run``: train if needed, start everything, stop everything on Ctrl-C."""
+"""``make run``: train if needed, start everything (a server that dies is
+started again, see bot/servers.py), stop everything on Ctrl-C."""
 from __future__ import annotations
 
 import signal
@@ -78,15 +79,14 @@ def main() -> int:
             + f"  Canal REST : POST {servers.rest_webhook}\n"
             f"    curl -s -X POST {servers.rest_webhook} \\\n"
             "      -H 'Content-Type: application/json' -d '{\"sender\": \"moi\", \"message\": \"bonjour\"}'\n"
-            f"  API Rasa (jeton dans var/rasa_token ou CAE_RASA_TOKEN) : {servers.rasa_url}\n"
+            f"  API Rasa (jeton dans {servers.var_dir}/rasa_token ou CAE_RASA_TOKEN) : {servers.rasa_url}\n"
+            f"  Fichiers générés : {servers.endpoints}, {servers.credentials}\n"
             "  Conversation dans le terminal : make shell\n"
-            "Ctrl-C pour tout arrêter.\n",
+            "Un serveur qui s'arrête est redémarré automatiquement. Ctrl-C pour tout arrêter.\n",
             flush=True,
         )
-        while not servers.dead():
+        while True:
             time.sleep(1)
-        print(f"Arrêt : {', '.join(servers.dead())} s'est arrêté.", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("\nArrêt des serveurs…", flush=True)
         return 0

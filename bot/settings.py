@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CAE_VAR_DIR", ROOT / "var"))
@@ -24,20 +25,40 @@ DOMAIN_FILE = ROOT / "domain.yml"
 DATA_DIR = ROOT / "nlu"
 
 
-def rasa_api_token() -> str:
-    """Token protecting Rasa's HTTP API (``--auth-token``).
-
-    Taken from ``CAE_RASA_TOKEN``, else generated once and kept in
-    ``var/rasa_token`` (readable by the owner only).
-    """
-    token = os.environ.get("CAE_RASA_TOKEN")
-    if token:
-        return token
-    path = VAR_DIR / "rasa_token"
+def secret_file(path: Path) -> str:
+    """A random token kept in ``path`` (owner-only), generated on first use."""
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
-    path.write_text(token + "\n")
+    path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
+    path.write_text(token + "\n")
     return token
+
+
+def rasa_api_token(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:
+    """Token protecting Rasa's HTTP API (``?token=``).
+
+    Taken from ``CAE_RASA_TOKEN``, else generated once and kept in
+    ``var/rasa_token`` (readable by the owner only). Rasa gets it through the
+    environment (bot/rasa_server.py), never on its command line.
+    """
+    return env.get("CAE_RASA_TOKEN", "").strip() or secret_file((var_dir or VAR_DIR) / "rasa_token")
+
+
+def actions_token(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:
+    """Token Rasa sends to the action server (``?token=`` on each call, from the
+    generated endpoints file); the action server refuses calls without it.
+
+    Taken from ``CAE_ACTIONS_TOKEN``, else generated once into ``var/actions_token``.
+    """
+    return env.get("CAE_ACTIONS_TOKEN", "").strip() or secret_file((var_dir or VAR_DIR) / "actions_token")
+
+
+def tracker_db_url(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:
+    """Where Rasa keeps the conversations: ``CAE_TRACKER_DB_URL``, else
+    ``var/tracker.db``. Rasa's endpoints file is generated from it
+    (bot/endpoints.py), so Rasa, the dashboard and the privacy tools agree."""
+    configured = env.get("CAE_TRACKER_DB_URL", "").strip()
+    return configured or f"sqlite:///{(var_dir or VAR_DIR) / 'tracker.db'}"

@@ -2,8 +2,8 @@
 
 Reads the ``events`` table (id, sender_id, type_name, timestamp, intent_name,
 action_name, data) with SQLAlchemy Core, read-only. The tracker database is
-``CAE_TRACKER_DB_URL``, by default the SQLite file of endpoints.yml
-(``var/tracker.db``). Joined with our own tables: reviews (tags, note,
+``CAE_TRACKER_DB_URL``, by default ``var/tracker.db`` (the same setting
+Rasa's generated endpoints file is written from: bot/endpoints.py). Joined with our own tables: reviews (tags, note,
 reviewed flag), handoff requests and eligibility outcomes.
 
 The coaches' scope is applied in the tracker query itself: ``hidden`` (the
@@ -13,7 +13,6 @@ conversations of other CAEs, ``bot.conversation_cae.hidden_from``) becomes a
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Collection, Iterable, Optional
@@ -44,10 +43,7 @@ EVENTS = Table(
 
 
 def tracker_db_url() -> str:
-    configured = os.environ.get("CAE_TRACKER_DB_URL", "").strip()
-    if configured:
-        return configured
-    return f"sqlite:///{settings.ROOT / 'var' / 'tracker.db'}"
+    return settings.tracker_db_url()
 
 
 class TrackerReader:

@@ -66,7 +66,6 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     SQLite file; every channel on, Telegram and WhatsApp talking to the stand-ins."""
     import os
 
-    from bot.channels.credentials import write_credentials
     from bot.servers import Servers
 
     workdir = tmp_path_factory.mktemp("servers")
@@ -88,27 +87,25 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     env["CAE_WEB_PORT"] = str(web_port)
     # Conversations in the tests are scripted and fast; the limit itself has unit tests.
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
+    # How long Rasa waits for a restarting action server (tests/core/test_supervision_e2e.py).
+    env["CAE_ACTIONS_RETRY_SECONDS"] = "40"  # a restart with its warm-up, on a busy machine
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
-    credentials = write_credentials(workdir / "credentials.yml", env, "127.0.0.1", web_port)
     tracker_db = workdir / "tracker.db"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
-    )
+    env["CAE_TRACKER_DB_URL"] = f"sqlite:///{tracker_db}"  # Rasa and the dashboard use it
+    env.pop("CAE_ACTIONS_TOKEN", None)  # generated into workdir
+    # Endpoints (action server address and token, tracker store) and channels
+    # are generated into workdir from env, as `make run` does into var/.
     servers = Servers(
         model=rasa_model,
         token="test-token-" + workdir.name,
         rasa_port=free_port(),
         actions_port=actions_port,
-        endpoints=endpoints,
+        var_dir=workdir,
         log_dir=workdir / "logs",
         web_port=web_port,
         env=env,
-        credentials=credentials,
     )
-    env["CAE_TRACKER_DB_URL"] = f"sqlite:///{tracker_db}"  # the dashboard reads it
     servers.tracker_db = tracker_db
     servers.database_url = database_url
     servers.outbox = workdir / "outbox"
@@ -144,7 +141,8 @@ def agent(rasa_model, started_servers, event_loop_for_agent):
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
-    endpoints = AvailableEndpoints(action=EndpointConfig(f"{started_servers.actions_url}/webhook"))
+    endpoints = AvailableEndpoints(action=EndpointConfig(f"{started_servers.actions_url}/webhook",
+                                                         token=started_servers.actions_token))
     return event_loop_for_agent.run_until_complete(
         load_agent(model_path=str(rasa_model), endpoints=endpoints)
     )

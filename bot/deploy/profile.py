@@ -11,7 +11,10 @@ scale-out tests and the benchmark).
   socket.io needs; the action servers sit behind an internal nginx port.
 - The web app (widget page, dashboard, API) behind the same nginx port.
 
-Everything listens on 127.0.0.1. Logs go to ``var/prod/logs/``.
+Everything listens on 127.0.0.1. Logs go to ``var/prod/logs/``. Every
+process but PostgreSQL is supervised (bot/servers.py: restarted with backoff
+when it dies); while one Rasa or action server restarts, nginx sends the
+traffic to the other one.
 """
 from __future__ import annotations
 
@@ -24,12 +27,13 @@ import urllib.request
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional
+from typing import Optional
 
 from bot import settings
 from bot.channels.credentials import write_credentials
 from bot.deploy.postgres import PostgresCluster, find_bin_dir
-from bot.servers import free_port, http_ok, stop_processes
+from bot.endpoints import write_endpoints
+from bot.servers import Supervisor, free_port, http_ok
 from bot.training import rasa_environment
 
 NGINX = "/usr/sbin/nginx"
@@ -111,8 +115,7 @@ class ProdProfile:
     action_count: int = 2
     public_port: int = int(os.environ.get("CAE_PROD_PORT", "8080"))
     keep_data: bool = True
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    _logs: list[IO] = field(default_factory=list)
+    supervisor: Supervisor = field(init=False)
 
     def __post_init__(self) -> None:
         self.rasa_ports = [free_port() for _ in range(self.rasa_count)]
@@ -121,6 +124,15 @@ class ProdProfile:
         self.actions_proxy_port = free_port()
         self.redis_port = free_port()
         self.postgres: Optional[PostgresCluster] = None
+        self.supervisor = Supervisor(journal=self.base / "logs" / "supervisor.log")
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        return self.supervisor.processes
+
+    @property
+    def actions_token(self) -> str:
+        return settings.actions_token(os.environ, self.base)
 
     # ------------------------------------------------------------------ urls
     @property
@@ -144,13 +156,12 @@ class ProdProfile:
 
     # ------------------------------------------------------------------ start / stop
     def _spawn(self, name: str, command: list[str], env: dict) -> None:
-        log = open(self.base / "logs" / f"{name}.log", "ab")
-        self._logs.append(log)
-        self.processes[name] = subprocess.Popen(command, cwd=settings.ROOT, env=env, stdout=log,
-                                                stderr=subprocess.STDOUT)
+        self.supervisor.add(name, command, env, self.base / "logs" / f"{name}.log")
 
     def _env(self) -> dict:
         env = rasa_environment()
+        for secret in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN"):
+            env.pop(secret, None)
         env.update({
             "SANIC_HOST": "127.0.0.1",
             "CAE_DATABASE_URL": self.database_url,
@@ -165,15 +176,11 @@ class ProdProfile:
         return env
 
     def _endpoints(self) -> Path:
-        path = self.base / "endpoints.yml"
-        path.write_text(
-            "# Written by bot/deploy/profile.py (make run-prod).\n"
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_proxy_port}/webhook"\n'
-            "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n"
-            f"  port: {self.postgres.port}\n  db: rasa_tracker\n  username: postgres\n  password: \"\"\n"
-            f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {self.redis_port}\n  db: 1\n"
-        )
-        return path
+        """The same generator as ``make run`` (bot/endpoints.py): actions behind
+        nginx, PostgreSQL tracker store, Redis lock store."""
+        return write_endpoints(self.base / "endpoints.yml", f"http://127.0.0.1:{self.actions_proxy_port}",
+                               self.actions_token, self.tracker_url,
+                               f"redis://127.0.0.1:{self.redis_port}/1")
 
     def _nginx_conf(self) -> Path:
         for sub in ("nginx", "nginx/body", "nginx/proxy", "nginx/fastcgi", "nginx/uwsgi", "nginx/scgi"):
@@ -201,21 +208,24 @@ class ProdProfile:
                               "--dir", str(self.base / "redis"), "--save", "", "--appendonly", "no"],
                     dict(os.environ))
         env = self._env()
+        actions_env = {**env, "CAE_ACTIONS_TOKEN": self.actions_token}
         for n, port in enumerate(self.action_ports, 1):
-            self._spawn(f"actions-{n}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                         "--port", str(port)], env)
+            self._spawn(f"actions-{n}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+                                         "--port", str(port)], actions_env)
         credentials = write_credentials(self.base / "credentials.yml", env, "127.0.0.1", self.public_port)
         endpoints = self._endpoints()
+        # Rasa's token by environment: command lines are visible to every local user.
+        rasa_env = {**env, "CAE_RASA_TOKEN": self.token}
         for n, port in enumerate(self.rasa_ports, 1):
-            self._spawn(f"rasa-{n}", [sys.executable, "-m", "rasa", "run", "--model", str(self.model),
+            self._spawn(f"rasa-{n}", [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.model),
                                       "--interface", "127.0.0.1", "--port", str(port),
                                       "--endpoints", str(endpoints), "--credentials", str(credentials),
-                                      "--enable-api", "--auth-token", self.token,
-                                      "--cors", self.public_url], env)
+                                      "--enable-api", "--cors", self.public_url], rasa_env)
         self._spawn("web", [sys.executable, "-m", "bot.web", "--host", "127.0.0.1",
                             "--port", str(self.web_port), "--rasa-url", self.public_url], env)
         self._spawn("nginx", [NGINX, "-c", str(self._nginx_conf()), "-p", str(self.base / "nginx"),
                               "-g", "daemon off;"], env)
+        self.supervisor.start()
 
     def _prepare_data(self) -> None:
         """Our migrations, sample sessions, first admin; and Rasa's events table,
@@ -248,13 +258,19 @@ class ProdProfile:
             return False
 
     def dead(self) -> list[str]:
+        """Processes not running at this moment (the supervisor starts them again)."""
         return [name for name, proc in self.processes.items() if proc.poll() is not None]
+
+    def failing(self, attempts: int = 3) -> list[str]:
+        return [c.name for c in self.supervisor.children.values()
+                if c.restarts >= attempts and c.delay > self.supervisor.min_delay]
 
     def wait_ready(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.dead():
-                raise RuntimeError(f"stopped during start-up: {', '.join(self.dead())} (see {self.base}/logs)")
+            if self.failing():
+                raise RuntimeError(f"keep stopping during start-up: {', '.join(self.failing())} "
+                                   f"(see {self.base}/logs)")
             if (all(self.rasa_ready(i) for i in range(self.rasa_count))
                     and all(http_ok(f"http://127.0.0.1:{p}/health") for p in self.action_ports)
                     and http_ok(f"{self.public_url}/health")):
@@ -262,16 +278,24 @@ class ProdProfile:
             time.sleep(1)
         raise TimeoutError(f"production profile not ready after {timeout:.0f} s (see {self.base}/logs)")
 
-    def kill_rasa(self, index: int) -> None:
-        """SIGKILL one Rasa server (the scale-out test)."""
-        process = self.processes[f"rasa-{index + 1}"]
+    def kill(self, name: str) -> int:
+        """SIGKILL one process (the tests); the supervisor starts it again.
+        Returns the killed process id."""
+        process = self.processes[name]
         process.send_signal(signal.SIGKILL)
         process.wait()
+        return process.pid
+
+    def kill_rasa(self, index: int) -> int:
+        return self.kill(f"rasa-{index + 1}")
+
+    def kill_actions(self, index: int) -> int:
+        return self.kill(f"actions-{index + 1}")
 
     def pids(self) -> dict[str, int]:
         return {name: proc.pid for name, proc in self.processes.items() if proc.poll() is None}
 
     def stop(self, grace: float = 15) -> None:
-        stop_processes(self.processes.values(), self._logs, grace)
+        self.supervisor.stop(grace)
         if self.postgres is not None:
             self.postgres.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.deploy.profile import ProdProfile, missing_binaries
-from bot.servers import free_port
+from bot.servers import free_port, http_ok
 
 pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.postgres]
 
@@ -85,3 +86,32 @@ def test_a_killed_server_loses_no_event_and_the_conversation_goes_on(prod):
     assert "embaucher" in say(prod.public_url, me, "je suis au chômage")
     after = stored_events(prod, me)
     assert after[:len(before)] == before and len(after) > len(before)
+    # The supervisor starts the killed server again.
+    wait_for(lambda: prod.rasa_ready(0), 300)
+
+
+def wait_for(check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not back in time"
+        time.sleep(0.5)
+
+
+def test_a_killed_action_server_restarts_and_nginx_keeps_serving(prod):
+    me = "scale-kill-actions"
+    assert "Décrivez votre projet" in say(prod.public_url, me, "/check_eligibility")
+    killed = prod.kill_actions(0)
+    # Typed while one action server is down: nginx sends the calls to the other one.
+    assert "C'est bien ça" in say(prod.public_url, me, "je suis menuisier")
+    before = stored_events(prod, me)
+    prod.kill_actions(1)  # now both have been killed once; the first may still be restarting
+    assert "situation" in say(prod.public_url, me, "oui")
+    after = stored_events(prod, me)
+    assert after[:len(before)] == before and len(after) > len(before)
+    wait_for(lambda: all(http_ok(f"http://127.0.0.1:{p}/health") for p in prod.action_ports), 120)
+    assert prod.processes["actions-1"].pid != killed
+    assert "Arrêt inattendu : le serveur d'actions n° 1 (code -9" in (prod.base / "logs" / "supervisor.log").read_text()
+    with urllib.request.urlopen(f"{prod.rasa_url(0)}/conversations/{me}/tracker?token={prod.token}",
+                                timeout=30) as reply:
+        tracker = json.load(reply)
+    assert tracker["slots"]["activity_confirmed"] is True

@@ -2,7 +2,7 @@
 longer unique), export-link nonces; links granted by the old e-mail matching go.
 
 Revision ID: 0006_identity_hardening
-Revises: 0003
+Revises: 0004_conversation_cae
 """
 from alembic import op
 import sqlalchemy as sa

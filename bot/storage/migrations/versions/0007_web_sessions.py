@@ -1,7 +1,7 @@
 """Server-side dashboard sessions (coach_session).
 
 Revision ID: 0007_web_sessions
-Revises: 0003
+Revises: 0006_identity_hardening
 Create Date: 2026-11-24 10:00:00
 """
 from alembic import op
