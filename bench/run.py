@@ -91,7 +91,8 @@ def embedded(model: Path, work: Path) -> dict:
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
                          f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
     env = {**os.environ, "CAE_DATABASE_URL": f"sqlite:///{work / 'cae.db'}",
-           "CAE_RATE_LIMIT_PER_MINUTE": "100000", "CAE_OUTBOX_DIR": str(work / "outbox")}
+           "CAE_RATE_LIMIT_PER_MINUTE": "100000", "CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000",
+           "CAE_RATE_LIMIT_GLOBAL_PER_MINUTE": "100000", "CAE_OUTBOX_DIR": str(work / "outbox")}
     from bot.booking.sample import load_sample
     from bot.storage.db import Database, upgrade
     upgrade(env["CAE_DATABASE_URL"])
@@ -113,7 +114,9 @@ def embedded(model: Path, work: Path) -> dict:
 def production(model: Path, work: Path) -> dict:
     from bot.deploy.profile import ProdProfile
 
-    os.environ["CAE_RATE_LIMIT_PER_MINUTE"] = "100000"
+    # The load comes from one address: no rate limit may slow it down.
+    for name in ("CAE_RATE_LIMIT_PER_MINUTE", "CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "CAE_RATE_LIMIT_GLOBAL_PER_MINUTE"):
+        os.environ[name] = "100000"
     profile = ProdProfile(model=model, token="bench", base=work / "prod", public_port=free_port(), keep_data=False)
     started = time.perf_counter()
     profile.start()

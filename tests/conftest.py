@@ -88,6 +88,9 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     env["CAE_WEB_PORT"] = str(web_port)
     # Conversations in the tests are scripted and fast; the limit itself has unit tests.
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
+    # Every test posts from 127.0.0.1: the address and global limits have unit tests too.
+    env["CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"] = "100000"
+    env["CAE_RATE_LIMIT_GLOBAL_PER_MINUTE"] = "100000"
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
     credentials = write_credentials(workdir / "credentials.yml", env, "127.0.0.1", web_port)

@@ -293,3 +293,39 @@ def test_memory_update_records():
     assert updates.claim("t:1") == delivery.DONE
     updates.forget("t:1")
     assert updates.claim("t:1") is None
+
+
+# -- widget (socket.io) -----------------------------------------------------
+async def test_widget_message_checked_normalised_and_failure_said(fresh_limits):
+    import asyncio
+
+    import socketio
+
+    from bot.channels.socketio import NOT_HANDLED, SocketIOChannel
+
+    model = Model()
+    channel = SocketIOChannel.from_credentials({"session_persistence": True,
+                                                "cors_allowed_origins": ["http://widget.example"]})
+    async with serving(channel.blueprint(model), "/webhooks/socketio") as url:
+        base = url.rsplit("/webhooks", 1)[0]
+        client = socketio.AsyncClient()
+        said: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", lambda data: said.put_nowait(data))
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await client.connect(base, headers={"Origin": "http://widget.example"}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": "a" * 1000})
+            session = await asyncio.wait_for(confirmed.get(), 10)
+            assert len(session) == 32  # a fresh one, not the one offered
+            await client.emit("user_uttered", {"session_id": "bad id!", "message": "ignoré"})
+            await client.emit("user_uttered", {"session_id": session, "message": ["pas un texte"]})
+            await client.emit("user_uttered", {"session_id": session, "message": "salut\ud800\x00"})
+            reply = await asyncio.wait_for(said.get(), 10)
+            assert reply["text"] == "Reçu : salut\ufffd"
+            assert model.stored == [(session, "salut\ufffd")]
+            model.fail = True
+            await client.emit("user_uttered", {"session_id": session, "message": "encore"})
+            assert (await asyncio.wait_for(said.get(), 10))["text"] == NOT_HANDLED
+        finally:
+            await client.disconnect()
