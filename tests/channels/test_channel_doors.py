@@ -328,4 +328,6 @@ async def test_widget_message_checked_normalised_and_failure_said(fresh_limits):
             await client.emit("user_uttered", {"session_id": session, "message": "encore"})
             assert (await asyncio.wait_for(said.get(), 10))["text"] == NOT_HANDLED
         finally:
-            await client.disconnect()
+            # The polling client's own disconnect waits for its long poll (30 s).
+            await channel.sio.shutdown()
+            await client.eio.disconnect(abort=True)
