@@ -89,7 +89,8 @@ def embedded(model: Path, work: Path) -> dict:
     actions_port = free_port()
     env = {**os.environ, "CAE_DATABASE_URL": f"sqlite:///{work / 'cae.db'}",
            "CAE_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
-           "CAE_RATE_LIMIT_PER_MINUTE": "100000", "CAE_OUTBOX_DIR": str(work / "outbox")}
+           "CAE_RATE_LIMIT_PER_MINUTE": "100000", "CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000",
+           "CAE_RATE_LIMIT_GLOBAL_PER_MINUTE": "100000", "CAE_OUTBOX_DIR": str(work / "outbox")}
     from bot.booking.sample import load_sample
     from bot.storage.db import Database, upgrade
     upgrade(env["CAE_DATABASE_URL"])
@@ -111,7 +112,9 @@ def embedded(model: Path, work: Path) -> dict:
 def production(model: Path, work: Path) -> dict:
     from bot.deploy.profile import ProdProfile
 
-    os.environ["CAE_RATE_LIMIT_PER_MINUTE"] = "100000"
+    # The load comes from one address: no rate limit may slow it down.
+    for name in ("CAE_RATE_LIMIT_PER_MINUTE", "CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "CAE_RATE_LIMIT_GLOBAL_PER_MINUTE"):
+        os.environ[name] = "100000"
     profile = ProdProfile(model=model, token="bench", base=work / "prod", public_port=free_port(), keep_data=False)
     started = time.perf_counter()
     profile.start()

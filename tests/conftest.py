@@ -89,6 +89,9 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
     # How long Rasa waits for a restarting action server (tests/core/test_supervision_e2e.py).
     env["CAE_ACTIONS_RETRY_SECONDS"] = "40"  # a restart with its warm-up, on a busy machine
+    # Every test posts from 127.0.0.1: the address and global limits have unit tests too.
+    env["CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"] = "100000"
+    env["CAE_RATE_LIMIT_GLOBAL_PER_MINUTE"] = "100000"
     env.pop("CAE_ALLOWED_ORIGINS", None)
     env.pop("CAE_PUBLIC_RASA_URL", None)
     tracker_db = workdir / "tracker.db"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any, Iterable, Optional
 
 logger = logging.getLogger(__name__)
@@ -95,3 +96,24 @@ async def guarded_text(app: Any, sender_id: str, text: str) -> tuple[str, dict]:
         logger.info("slash text from %s treated as text", sender_id)
         return checked, {"original_text": text}
     return checked, {}
+
+
+# -- Every text, once, at the door ------------------------------------------
+# C0 and C1 control characters except tab and newline; carriage returns become
+# newlines first. Format characters (zero-width joiners, bidi marks) are kept:
+# emoji and some scripts need them, and they are shown escaped anyway.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def normalised_text(text: Any) -> str:
+    """The text every channel hands on: valid Unicode (a lone surrogate becomes
+    U+FFFD), no NUL or other control character but newline and tab, in NFC.
+    Anything that is not a string becomes ``""``."""
+    if not isinstance(text, str):
+        return ""
+    text = _SURROGATES.sub(REPLACEMENT, text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", text)
+    return unicodedata.normalize("NFC", text)

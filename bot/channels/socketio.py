@@ -11,11 +11,18 @@ Differences with the stock ``socketio`` channel:
 - line breaks inside a message survive the widget's Markdown rendering;
 - the session request joins the browser to its session's room (Rasa 3.6
   forgets to await it with python-socketio 5), which is what lets a reload
-  continue the same conversation.
+  continue the same conversation;
+- a message is checked before anything reads it: a session id of 8-64 of
+  ``A-Z a-z 0-9 _ -``, a text (normalised, see ``bot.channels.guard``), a
+  socket.io packet of at most ``CAE_MAX_BODY_BYTES``; the client address
+  (``bot.channels.http``) is counted by the per-address rate limit; a message
+  that could not be handled gets a French apology instead of silence.
 """
 from __future__ import annotations
 
 import inspect
+import json
+import logging
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -24,11 +31,41 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.limits import guarded
-from bot.channels.guard import guarded_text
+from bot.channels.guard import guarded_text, normalised_text
+from bot.channels.http import max_body_bytes
+from bot.channels.limits import client_address, guarded
+
+logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _SINGLE_NEWLINE = re.compile(r"(?<!\n)[ \t]*\n(?!\n)")
+
+
+NOT_HANDLED = ("Désolé, votre message n'a pas pu être traité pour le moment. "
+               "Pouvez-vous le renvoyer dans un instant ?")
+
+
+def session_of(data: Any) -> Optional[str]:
+    """The session id of a widget message, if well formed."""
+    session_id = data.get("session_id") if isinstance(data, dict) else None
+    return session_id if isinstance(session_id, str) and _SESSION_ID.match(session_id) else None
+
+
+def metadata_of(data: dict, key: str) -> dict:
+    metadata = data.get(key)
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = None
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def address_of_environ(environ: Optional[dict]) -> str:
+    environ = environ or {}
+    request = environ.get("sanic.request")
+    peer = getattr(request, "ip", None) or environ.get("REMOTE_ADDR", "")
+    return client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"))
 
 
 def markdown_line_breaks(text: str) -> str:
@@ -68,7 +105,7 @@ class SocketIOChannel(SocketIOInput):
         channel = self
         on_new_message = guarded(on_new_message)  # length and rate limits
 
-        async def checked(message: UserMessage) -> None:
+        async def checked(message: UserMessage, address: Optional[str] = None) -> None:
             if not (message.text or "").strip():
                 # The widget sends an empty "init payload" when a conversation
                 # starts; there is nothing to answer.
@@ -78,7 +115,7 @@ class SocketIOChannel(SocketIOInput):
             if extra:
                 message.metadata = {**(message.metadata or {}), **extra}
             message.output_channel = WidgetOutput(channel.sio, channel.bot_message_evt)
-            await on_new_message(message)
+            await on_new_message(message, address)
 
         socket_blueprint = super().blueprint(checked)
         # Engine.IO refuses any request (polling or websocket) whose Origin is
@@ -89,6 +126,28 @@ class SocketIOChannel(SocketIOInput):
         # same list, see bot/servers.py); two Access-Control-Allow-Origin
         # headers would make browsers refuse every answer.
         engine._cors_headers = lambda environ: []
+        # A socket.io packet larger than this closes the connection.
+        engine.max_http_buffer_size = max_body_bytes()
+
+        # Rasa's message handler takes any session id and any "message"; this
+        # one checks them and says so when a message could not be handled.
+        @self.sio.on(self.user_message_evt, namespace=self.namespace)
+        async def user_uttered(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict):
+                return
+            sender = session_of(data) if self.session_persistence else sid
+            if sender is None:
+                logger.info("widget message without a valid session id ignored")
+                return
+            text = normalised_text(data.get("message"))
+            message = UserMessage(text, WidgetOutput(self.sio, self.bot_message_evt), sender,
+                                  input_channel=self.name(), metadata=metadata_of(data, self.metadata_key))
+            try:
+                await checked(message, address_of_environ(self.sio.get_environ(sid, self.namespace)))
+            except Exception:  # noqa: BLE001 - not stored: tell the person instead of silence
+                logger.exception("widget message could not be handled (not stored)")
+                await self.sio.emit(self.bot_message_evt, {"text": NOT_HANDLED}, room=sid,
+                                    namespace=self.namespace)
 
         # Rasa 3.6's handler calls AsyncServer.enter_room without awaiting it
         # (a coroutine in python-socketio 5.x), so the browser never joins its

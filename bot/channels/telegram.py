@@ -11,7 +11,13 @@ Differences with the stock ``telegram`` channel:
   header equal to the configured secret (403 otherwise), instead of one
   ``getMe`` call per message;
 - typed text starting with ``/`` is text (``/start`` is a greeting); a button
-  press is accepted when its data is a button of the message it came from.
+  press is accepted when its data is a button of the message it came from;
+- the body is read up to ``CAE_MAX_BODY_BYTES`` (413 beyond), texts are
+  normalised (``bot.channels.guard.normalised_text``);
+- Telegram is told "200" only once the message is stored: an error before
+  makes it retry; replies that could not be sent after the message was stored
+  make a 503 too, and the retry of the same ``update_id`` sends them again
+  without handing the message to the model twice (``bot.channels.delivery``).
 """
 from __future__ import annotations
 
@@ -31,8 +37,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.delivery import handle_update
+from bot.channels.guard import as_plain_text, normalised_text, starts_with_slash
+from bot.channels.http import read_body, too_large
 from bot.channels.limits import RealRecipient, guarded, pseudonym
-from bot.channels.guard import as_plain_text, starts_with_slash
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +116,7 @@ class TelegramChannel(TelegramInput):
                 await out_channel.answer_callback_query(query.id)
             except Exception:  # the spinner on the button is cosmetic
                 logger.debug("answerCallbackQuery failed", exc_info=True)
-            data = query.data or ""
+            data = normalised_text(query.data or "")
             if starts_with_slash(data) and data not in _keyboard_data(query.message.reply_markup):
                 return query.message, as_plain_text(data), {"original_text": data}
             return query.message, data, {}
@@ -116,7 +124,7 @@ class TelegramChannel(TelegramInput):
         if message is None:
             return None, None, {}
         if message.text is not None:
-            text = message.text
+            text = normalised_text(message.text)
             if text.strip().split("@")[0] == START_COMMAND:
                 return message, START_TEXT, {"original_text": text}
             if starts_with_slash(text):
@@ -135,13 +143,16 @@ class TelegramChannel(TelegramInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @telegram_webhook.route("/webhook", methods=["POST"])
+        @telegram_webhook.route("/webhook", methods=["POST"], stream=True)
         async def message(request: Request) -> HTTPResponse:
             if not self._authorised(request):
                 logger.warning("Telegram update refused: wrong or missing secret token")
                 return response.text("forbidden", status=403)
+            raw = await read_body(request)
+            if raw is None:
+                return too_large()
             try:
-                body = request.json
+                body = json.loads(raw)
                 if isinstance(body, str):
                     body = json.loads(body)
                 update = Update(**body)
@@ -152,16 +163,16 @@ class TelegramChannel(TelegramInput):
                 return response.text("success")
             metadata = {**(self.get_metadata(request) or {}), **extra}
             sender = pseudonym("telegram", msg.chat.id)
-            try:
-                await on_new_message(
-                    UserMessage(text, RealRecipient(out_channel, sender, str(msg.chat.id)), sender,
-                                input_channel=self.name(), metadata=metadata)
-                )
-            except Exception:
-                logger.exception("Telegram message could not be handled")
-                if self.debug_mode:
-                    raise
-            return response.text("success")
+            recipient = RealRecipient(out_channel, sender, str(msg.chat.id))
+
+            async def handle() -> None:
+                await on_new_message(UserMessage(text, recipient, sender, input_channel=self.name(),
+                                                 metadata=metadata))
+
+            status = await handle_update(f"telegram:{update.update_id}", recipient, handle)
+            if status != 200 and self.debug_mode:
+                logger.error("Telegram update %s answered %s", update.update_id, status)
+            return response.text("success" if status == 200 else "retry later", status=status)
 
         return telegram_webhook
 

@@ -16,7 +16,15 @@ Differences with the stock ``twilio`` channel:
 - typed text starting with ``/`` is always text (buttons arrive as numbers);
 - replies are sent with an asynchronous HTTP call to ``api_base_url``
   (``CAE_TWILIO_API_URL``, default https://api.twilio.com) instead of the
-  blocking Twilio client.
+  blocking Twilio client; a reply Twilio refuses or that cannot reach it is
+  an error (``DeliveryError``), not a silent loss;
+- the form is read up to ``CAE_MAX_BODY_BYTES`` (413 beyond), ``Body`` is
+  normalised (``bot.channels.guard.normalised_text``), ``From`` is at most 128
+  characters;
+- Twilio is told "success" (204) only once the message is stored: an error
+  status otherwise (500 if not stored, 503 if stored but replies could not be
+  sent; a retry of the same ``MessageSid`` sends those replies again without
+  handing the message to the model twice, see ``bot.channels.delivery``).
 """
 from __future__ import annotations
 
@@ -31,20 +39,28 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels.limits import RealRecipient, guarded, pseudonym
+from bot.channels.delivery import handle_update
 from bot.channels.guard import (
     as_plain_text,
     last_bot_buttons,
+    normalised_text,
     numbered_choice,
     starts_with_slash,
     tracker_events,
 )
+from bot.channels.http import read_body, too_large
+from bot.channels.limits import RealRecipient, guarded, pseudonym
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.twilio.com"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 CHOICE_HINT = "Répondez avec le numéro de votre choix."
+MAX_SENDER_CHARS = 128
+
+
+class DeliveryError(RuntimeError):
+    """Twilio refused a reply or could not be reached."""
 
 
 def numbered_text(text: str, buttons: List[Dict[Text, Any]]) -> str:
@@ -60,7 +76,7 @@ class WhatsAppOutput(TwilioOutput):
         super().__init__(account_sid, auth_token, twilio_number)
         self.api_base_url = api_base_url.rstrip("/")
 
-    async def _send_message(self, message_data: Dict[Text, Any]) -> Optional[dict]:
+    async def _send_message(self, message_data: Dict[Text, Any]) -> dict:
         form: list = []
         for key, value in message_data.items():
             name = {"to": "To", "from_": "From", "body": "Body", "media_url": "MediaUrl",
@@ -74,11 +90,11 @@ class WhatsAppOutput(TwilioOutput):
                                         auth=aiohttp.BasicAuth(self.account_sid, self.password)) as reply:
                     if reply.status >= 300:
                         logger.error("Twilio refused a message: %s %s", reply.status, await reply.text())
-                        return None
+                        raise DeliveryError(f"Twilio answered {reply.status}")
                     return await reply.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as error:
             logger.error("Twilio could not be reached: %s", error)
-            return None
+            raise DeliveryError("Twilio could not be reached") from error
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
@@ -155,8 +171,10 @@ class WhatsAppChannel(TwilioInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @twilio_webhook.route("/webhook", methods=["POST"])
+        @twilio_webhook.route("/webhook", methods=["POST"], stream=True)
         async def message(request: Request) -> HTTPResponse:
+            if await read_body(request) is None:
+                return too_large()
             if not self._signed_ok(request):
                 logger.warning("Twilio post refused: wrong or missing signature")
                 return response.text("forbidden", status=403)
@@ -164,17 +182,19 @@ class WhatsAppChannel(TwilioInput):
             text = request.form.get("Body")
             if not sender or text is None:
                 return response.text("", status=204)
+            if len(sender) > MAX_SENDER_CHARS:
+                return response.text("bad request", status=400)
             conversation = pseudonym("whatsapp", sender)
-            text, extra = await self._text_for_rasa(conversation, text.replace("¡", "@"))
-            metadata = {**(self.get_metadata(request) or {}), **extra}
-            try:
-                await on_new_message(UserMessage(
-                    text, RealRecipient(self.get_output_channel(), conversation, sender), conversation,
-                    input_channel=self.name(), metadata=metadata))
-            except Exception:
-                logger.exception("WhatsApp message could not be handled")
-                if self.debug_mode:
-                    raise
-            return response.text("", status=204)
+            recipient = RealRecipient(self.get_output_channel(), conversation, sender)
+            message_sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid")
+
+            async def handle() -> None:
+                checked, extra = await self._text_for_rasa(conversation, normalised_text(text).replace("¡", "@"))
+                metadata = {**(self.get_metadata(request) or {}), **extra}
+                await on_new_message(UserMessage(checked, recipient, conversation,
+                                                 input_channel=self.name(), metadata=metadata))
+
+            status = await handle_update(f"whatsapp:{message_sid}" if message_sid else None, recipient, handle)
+            return response.text("", status=204 if status == 200 else status)
 
         return twilio_webhook

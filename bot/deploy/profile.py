@@ -65,12 +65,14 @@ http {{
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_read_timeout 3600s;
     }}
     location /webhooks/ {{
       proxy_pass http://rasa_any;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_next_upstream error timeout http_502 http_503;
       proxy_read_timeout 120s;
     }}
@@ -168,7 +170,8 @@ class ProdProfile:
             "CAE_TRACKER_DB_URL": self.tracker_url,
             "CAE_PUBLIC_WEB_URL": self.public_url,
             "CAE_PUBLIC_RASA_URL": self.public_url,
-            # nginx is the web app's only peer: believe its X-Forwarded-For (login lock-out).
+            # nginx is the only peer of the web app and the Rasa servers: believe its
+            # X-Forwarded-For (login lock-out, per-address rate limit).
             "CAE_TRUSTED_PROXIES": "127.0.0.1",
             # One rate-limit count per conversation across the Rasa servers.
             "CAE_RATE_LIMIT_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/2",

@@ -38,6 +38,9 @@ class Call:
 class ChannelStubs:
     calls: list[Call] = field(default_factory=list)
     port: int = 0
+    # When true, both services answer every call with a server error (the
+    # call is still recorded, with a method name ending in ".failed").
+    failing: bool = False
     _message_ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     @property
@@ -71,6 +74,9 @@ class ChannelStubs:
             params = {k: v for k, v in (await request.post()).items()}
         if isinstance(params.get("reply_markup"), str):
             params["reply_markup"] = json.loads(params["reply_markup"])
+        if self.failing:
+            self.calls.append(Call(f"telegram.{method}.failed", params))
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         self.calls.append(Call(f"telegram.{method}", params))
         if method == "sendMessage":
             result: Any = {
@@ -98,6 +104,9 @@ class ChannelStubs:
             return web.json_response({"code": 20003, "message": "Authenticate"}, status=401)
         form = await request.post()
         params = {k: v for k, v in form.items()}
+        if self.failing:
+            self.calls.append(Call("twilio.messages.failed", params))
+            return web.json_response({"code": 20500, "message": "Internal Server Error"}, status=500)
         self.calls.append(Call("twilio.messages", params))
         return web.json_response({
             "sid": f"SM{next(self._message_ids):032d}", "status": "queued",

@@ -128,3 +128,30 @@ def test_updates_without_the_secret_are_refused(servers, channel_stubs, secret):
     status, _ = send(servers, text_update(CHAT_ID + 5, "bonjour"), secret=secret)
     assert status == 403
     assert not channel_stubs.calls[mark:]
+
+
+def test_bot_api_down_means_retry_and_the_retry_makes_no_duplicate(servers, channel_stubs):
+    chat_id = CHAT_ID + 6
+    update = text_update(chat_id, "bonjour")
+    channel_stubs.failing = True
+    try:
+        status, _ = send(servers, update)
+    finally:
+        channel_stubs.failing = False
+    assert status == 503  # Telegram posts the update again later
+    # The message is stored all the same, once.
+    assert [e["text"] for e in user_events(servers, pseudonym("telegram", chat_id))] == ["bonjour"]
+    mark = len(channel_stubs.calls)
+    assert send(servers, update)[0] == 200
+    texts = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
+    assert texts and texts[0].startswith("Bonjour"), texts
+    assert [e["text"] for e in user_events(servers, pseudonym("telegram", chat_id))] == ["bonjour"]
+
+
+def test_lone_surrogate_and_controls_are_cleaned(servers, channel_stubs):
+    chat_id = CHAT_ID + 7
+    body = json.dumps(text_update(chat_id, "bonjour\ud800\x00")).encode()
+    status, _ = post(f"{servers.rasa_url}/webhooks/telegram/webhook", body,
+                     {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": stubs.TELEGRAM_SECRET})
+    assert status == 200
+    assert user_events(servers, pseudonym("telegram", chat_id))[-1]["text"] == "bonjour\ufffd"

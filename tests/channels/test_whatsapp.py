@@ -99,3 +99,19 @@ def test_typed_slash_text_is_not_an_intent(servers, channel_stubs):
     last = user_events(servers, pseudonym("whatsapp", sender))[-1]
     assert last["text"] == "human_handoff"
     assert last["parse_data"]["intent"]["name"] != "human_handoff"
+
+
+def test_twilio_down_means_an_error_and_the_retry_makes_no_duplicate(servers, channel_stubs):
+    sender = "whatsapp:+33633334444"
+    form = twilio_form(sender, "bonjour")
+    channel_stubs.failing = True
+    try:
+        status, _ = send(servers, form)
+    finally:
+        channel_stubs.failing = False
+    assert status == 503
+    assert [e["text"] for e in user_events(servers, pseudonym("whatsapp", sender))] == ["bonjour"]
+    mark = len(channel_stubs.calls)
+    assert send(servers, form)[0] == 204
+    assert bodies(channel_stubs, mark, sender) and bodies(channel_stubs, mark, sender)[0].startswith("Bonjour")
+    assert [e["text"] for e in user_events(servers, pseudonym("whatsapp", sender))] == ["bonjour"]

@@ -58,8 +58,8 @@ def test_rasa_http_api_needs_the_token(servers):
 
 @pytest.mark.parametrize(
     "message",
-    ["", "   ", "😀👍🎉", "bonjour " * 2000, "<script>alert(1)</script>", "'; DROP TABLE events; --"],
-    ids=["empty", "blank", "emoji", "huge", "html", "sql"],
+    ["", "   ", "😀👍🎉", "<script>alert(1)</script>", "'; DROP TABLE events; --"],
+    ids=["empty", "blank", "emoji", "html", "sql"],
 )
 def test_bad_input_gets_a_polite_french_answer(servers, message):
     replies = say(servers, "e2e-bad-input", message)
@@ -67,3 +67,9 @@ def test_bad_input_gets_a_polite_french_answer(servers, message):
     assert all(r.get("text") for r in replies)
     # The conversation goes on normally afterwards.
     assert say(servers, "e2e-bad-input", "bonjour")[0]["text"].startswith("Bonjour")
+
+
+def test_huge_message_is_refused_in_french_and_the_conversation_goes_on(servers):
+    status, body = post_json(servers.rest_webhook, {"sender": "e2e-huge", "message": "bonjour " * 2000})
+    assert status == 400 and "trop long" in json.loads(body)["message"]
+    assert say(servers, "e2e-huge", "bonjour")[0]["text"].startswith("Bonjour")

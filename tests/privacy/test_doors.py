@@ -15,7 +15,8 @@ from bot.servers import free_port
 
 async def test_long_and_fast_messages_are_answered_politely_and_stop_there(monkeypatch):
     monkeypatch.setenv("CAE_MAX_MESSAGE_CHARS", "50")
-    monkeypatch.setattr(limits, "LIMITER", limits.RateLimiter(limit=3))
+    monkeypatch.setenv("CAE_RATE_LIMIT_PER_MINUTE", "3")
+    monkeypatch.setattr(limits, "LIMITER", limits.RateLimiter())
     reached = []
 
     async def model(message):
@@ -104,3 +105,31 @@ def test_the_setting_chooses_redis(monkeypatch, redis_url):
 def test_without_redis_messages_go_through():
     limiter = limits.RedisRateLimiter(f"redis://127.0.0.1:{free_port()}/2", limit=1)
     assert limiter.allow("conv") and limiter.allow("conv")
+
+
+def test_address_and_global_counts_are_shared_through_redis(redis_url, monkeypatch):
+    monkeypatch.setenv("CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "2")
+    monkeypatch.setenv("CAE_RATE_LIMIT_GLOBAL_PER_MINUTE", "3")
+    first, second = (limits.RedisRateLimiter(redis_url) for _ in range(2))
+    assert limits.refusal("conv-a", "x", first, address="192.0.2.1") is None
+    assert limits.refusal("conv-b", "x", second, address="192.0.2.1") is None
+    # A third conversation from the same address, on the other server: refused.
+    assert limits.refusal("conv-c", "x", first, address="192.0.2.1") == limits.TOO_MANY_FROM_ADDRESS
+    assert limits.refusal("conv-d", "x", second, address="192.0.2.2") is None
+    assert limits.refusal("conv-e", "x", first, address="192.0.2.3") == limits.TOO_BUSY
+
+
+def test_update_records_are_shared_through_redis(redis_url):
+    from bot.channels import delivery
+
+    first, second = delivery.RedisUpdates(redis_url), delivery.RedisUpdates(redis_url)
+    assert first.claim("telegram:1") is None
+    assert second.claim("telegram:1") == delivery.BUSY  # the other server is on it
+    first.finish("telegram:1", [{"text": "Bonjour", "buttons": [{"title": "Oui", "payload": "/affirm"}]}])
+    assert second.claim("telegram:1") == [{"text": "Bonjour", "buttons": [{"title": "Oui", "payload": "/affirm"}]}]
+    second.finish("telegram:1")
+    assert first.claim("telegram:1") == delivery.DONE
+    first.forget("telegram:1")
+    assert second.claim("telegram:1") is None
+    # Redis down: the update is handled as new rather than lost.
+    assert delivery.RedisUpdates(f"redis://127.0.0.1:{free_port()}/2").claim("telegram:2") is None
