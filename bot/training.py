@@ -100,7 +100,9 @@ def ensure_model(force: bool = False, models_dir: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Several processes (a test run, `make run`) may ask at once: one trains,
     # the others wait for it and then find the model.
-    with open(target.parent / ".train.lock", "w") as lock:
+    # CAE_TRAIN_LOCK: one lock file for several checkouts on one machine, so
+    # that two trainings never compete for the same cores.
+    with open(os.environ.get("CAE_TRAIN_LOCK") or target.parent / ".train.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if force or not target.exists():
             train(target)
