@@ -6,7 +6,7 @@ export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa-cache
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup train run shell test eval lock clean
+.PHONY: setup train run shell test test-fast eval lock clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,10 @@ shell: setup
 
 test: setup
 	@$(PY) -m pytest
+
+# The edit-test loop: no model, no server, no PostgreSQL, nothing slow.
+test-fast: setup
+	@$(PY) -m pytest -q -m "not model and not servers and not postgres and not slow"
 
 # Benchmark (prints figures): FAQ answers on the held-out questions.
 eval: setup

@@ -157,21 +157,52 @@ def run_async(event_loop_for_agent):
     return event_loop_for_agent.run_until_complete
 
 
+@pytest.fixture(scope="session")
+def sqlite_copy(tmp_path_factory):
+    """``sqlite_copy(path, name, build)``: a SQLite database at ``path``, copied
+    from one that ``build(url)`` made once per test session (migrations and
+    sample data cost seconds; a copy, milliseconds). Returns its URL."""
+    import shutil
+
+    from bot.storage.db import Database
+
+    templates: dict[str, Path] = {}
+
+    def copy_to(path: Path, name: str, build) -> str:
+        if name not in templates:
+            template = tmp_path_factory.mktemp("sqlite-templates") / f"{name}.db"
+            build(f"sqlite:///{template}")
+            Database(f"sqlite:///{template}").dispose()
+            templates[name] = template
+        shutil.copyfile(templates[name], path)
+        return f"sqlite:///{path}"
+
+    return copy_to
+
+
+def build_sample_db(url: str) -> None:
+    """Migrated database with the sample CAEs and their sessions."""
+    from bot.booking.sample import load_sample
+    from bot.storage.db import Database, upgrade
+
+    upgrade(url)
+    db = Database(url)
+    load_sample(db)
+    db.dispose()
+
+
 @pytest.fixture
-def sample_db(tmp_path, monkeypatch):
+def sample_db(tmp_path, monkeypatch, sqlite_copy):
     """A fresh SQLite database with the sample sessions, used through
     ``get_database()`` (as the action server does); outbox in tmp_path/outbox."""
-    from bot.booking.sample import load_sample
     from bot.storage import db as storage
 
-    url = f"sqlite:///{tmp_path / 'cae.db'}"
+    url = sqlite_copy(tmp_path / "cae.db", "sample", build_sample_db)
     monkeypatch.setenv("CAE_DATABASE_URL", url)
     monkeypatch.setenv("CAE_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.setenv("CAE_LINK_SECRET", "test-secret")
     monkeypatch.setattr(storage, "_default", None)
-    storage.upgrade(url)
     database = storage.get_database()
-    load_sample(database)
     yield database
     database.dispose()
     monkeypatch.setattr(storage, "_default", None)

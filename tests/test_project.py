@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot import settings
 from bot.training import rasa_environment
 
@@ -16,6 +18,7 @@ def test_find_python_gives_a_python_3_10():
     assert version.startswith("Python 3.10.")
 
 
+@pytest.mark.slow
 def test_the_venv_runs_python_3_10_with_the_locked_stack():
     from importlib.metadata import version
 
@@ -26,6 +29,7 @@ def test_the_venv_runs_python_3_10_with_the_locked_stack():
     assert subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_setup_is_quick_when_nothing_changed():
     result = subprocess.run(
         ["bash", "scripts/setup.sh"], cwd=settings.ROOT, capture_output=True, text=True, timeout=60
@@ -34,6 +38,7 @@ def test_setup_is_quick_when_nothing_changed():
     assert "Installation" not in result.stdout
 
 
+@pytest.mark.slow
 def test_rasa_data_validates_without_warnings():
     result = subprocess.run(
         [
@@ -45,6 +50,7 @@ def test_rasa_data_validates_without_warnings():
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
+@pytest.mark.slow
 def test_french_spacy_model_loads_offline():
     import spacy
 

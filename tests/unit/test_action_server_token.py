@@ -23,6 +23,9 @@ def status(url: str) -> int:
         return error.code
 
 
+pytestmark = pytest.mark.slow  # starts the action server (~10 s)
+
+
 @pytest.fixture(scope="module")
 def actions():
     with ActionServer(free_port(), "127.0.0.1") as server:

@@ -15,17 +15,22 @@ from bot.web.auth import create_coach
 PASSWORD = "un mot de passe solide"
 
 
-@pytest.fixture
-def web_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CAE_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.setenv("CAE_SESSION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-    url = f"sqlite:///{tmp_path / 'cae.db'}"
+def build_web_db(url: str) -> None:
+    """Sample sessions and three accounts: a coach per CAE and an admin."""
     upgrade(url)
     db = Database(url)
     load_sample(db)
     create_coach(db, "rouen@cae.test", PASSWORD, cae_id=cae_id_of(db, "coop-normandie"))
     create_coach(db, "paris@cae.test", PASSWORD, cae_id=cae_id_of(db, "coop-paris"))
     create_coach(db, "admin@cae.test", PASSWORD, role="admin")
+    db.dispose()
+
+
+@pytest.fixture
+def web_db(tmp_path, monkeypatch, sqlite_copy):
+    monkeypatch.setenv("CAE_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("CAE_SESSION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+    db = Database(sqlite_copy(tmp_path / "cae.db", "web", build_web_db))
     yield db
     db.dispose()
 

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
@@ -37,6 +38,7 @@ def _hammer(db_url, calls):
         database.dispose()
 
 
+@pytest.mark.slow
 def test_200_requests_for_20_seats(db, db_url):
     sid = add_session(db, capacity=SEATS)
     calls = [
