@@ -9,7 +9,7 @@ import time
 from bot import settings
 from bot.servers import Servers
 from bot.storage.files import private_umask
-from bot.training import ensure_model
+from bot.training import model_to_serve
 
 
 def _interrupt(signum, frame):
@@ -61,7 +61,8 @@ def prepare_data() -> str:
 def main() -> int:
     private_umask()  # var/ files (databases, e-mails, secrets, logs) are the owner's only
     data_lines = prepare_data()
-    model = ensure_model()
+    # The model activated from the dashboard, or the one of the current inputs.
+    model = model_to_serve()
     servers = Servers(model=model, token=settings.rasa_api_token())
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)

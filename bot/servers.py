@@ -347,18 +347,21 @@ class Servers:
         }
 
     def environment(self) -> dict[str, dict[str, str]]:
-        """Each server's environment: only Rasa gets Rasa's token, only the action
-        server gets its own."""
+        """Each server's environment: only Rasa (and, to load new models, the
+        web app) gets Rasa's token, only the action server gets its own."""
         env = rasa_environment()
         if self.env is not None:
             env.update(self.env)
         env["SANIC_HOST"] = self.host  # the action server's listening address
         env["CAE_TRACKER_DB_URL"] = self.tracker_url  # the dashboard reads the same database
-        for secret in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN"):
+        for secret in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN", "CAE_RASA_API_TOKEN"):
             env.pop(secret, None)
+        # The web app loads the models activated from the dashboard into Rasa
+        # (PUT /model): it gets Rasa's address and token under its own names.
+        web = {**env, "CAE_RASA_API_URLS": self.rasa_url, "CAE_RASA_API_TOKEN": self.token}
         return {"actions": {**env, "CAE_ACTIONS_TOKEN": self.actions_token},
                 "rasa": {**env, "CAE_RASA_TOKEN": self.token},
-                "web": env}
+                "web": web}
 
     def write_credentials(self) -> Path:
         """The effective channels file, from credentials.yml and the environment."""

@@ -19,10 +19,13 @@ RASA_PORT = int(os.environ.get("CAE_RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("CAE_ACTIONS_PORT", "5055"))
 
 # Rasa files used to train the model; everything here is part of the model's
-# fingerprint (see bot/training.py).
-CONFIG_FILE = ROOT / "config.yml"
-DOMAIN_FILE = ROOT / "domain.yml"
-DATA_DIR = ROOT / "nlu"
+# fingerprint (see bot/training.py). Overridable so that a small copy of the
+# training data can be trained in seconds (the dashboard's browser test).
+CONFIG_FILE = Path(os.environ.get("CAE_CONFIG_FILE", ROOT / "config.yml"))
+DOMAIN_FILE = Path(os.environ.get("CAE_DOMAIN_FILE", ROOT / "domain.yml"))
+DATA_DIR = Path(os.environ.get("CAE_DATA_DIR", ROOT / "nlu"))
+# Candidate models trained from the dashboard (bot/learning.py).
+CANDIDATES_DIR = Path(os.environ.get("CAE_CANDIDATES_DIR", VAR_DIR / "candidates"))
 
 
 def secret_file(path: Path) -> str:
@@ -54,6 +57,22 @@ def actions_token(env: Mapping[str, str] = os.environ, var_dir: Path | None = No
     Taken from ``CAE_ACTIONS_TOKEN``, else generated once into ``var/actions_token``.
     """
     return env.get("CAE_ACTIONS_TOKEN", "").strip() or secret_file((var_dir or VAR_DIR) / "actions_token")
+
+
+def rasa_api_urls(env: Mapping[str, str] = os.environ) -> list[str]:
+    """The Rasa servers whose model the dashboard replaces (``PUT /model``):
+    ``CAE_RASA_API_URLS`` (comma-separated, set by bot/servers.py and
+    bot/deploy/profile.py for the web app), else the local server."""
+    configured = [u.strip().rstrip("/") for u in env.get("CAE_RASA_API_URLS", "").split(",") if u.strip()]
+    host = "127.0.0.1" if HOST in ("0.0.0.0", "::") else HOST
+    return configured or [f"http://{host}:{RASA_PORT}"]
+
+
+def rasa_api_token_for_web(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:
+    """The token the web app uses to call Rasa's API: ``CAE_RASA_API_TOKEN``
+    (given to the web app only, by bot/servers.py and bot/deploy/profile.py),
+    else the same sources as Rasa's own token."""
+    return env.get("CAE_RASA_API_TOKEN", "").strip() or rasa_api_token(env, var_dir)
 
 
 def tracker_db_url(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:

@@ -162,7 +162,7 @@ class ProdProfile:
 
     def _env(self) -> dict:
         env = rasa_environment()
-        for secret in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN"):
+        for secret in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN", "CAE_RASA_API_TOKEN"):
             env.pop(secret, None)
         env.update({
             "SANIC_HOST": "127.0.0.1",
@@ -224,8 +224,11 @@ class ProdProfile:
                                       "--interface", "127.0.0.1", "--port", str(port),
                                       "--endpoints", str(endpoints), "--credentials", str(credentials),
                                       "--enable-api", "--cors", self.public_url], rasa_env)
+        # The dashboard loads an activated model into every Rasa server (PUT /model).
+        web_env = {**env, "CAE_RASA_API_URLS": ",".join(self.rasa_url(i) for i in range(self.rasa_count)),
+                   "CAE_RASA_API_TOKEN": self.token}
         self._spawn("web", [sys.executable, "-m", "bot.web", "--host", "127.0.0.1",
-                            "--port", str(self.web_port), "--rasa-url", self.public_url], env)
+                            "--port", str(self.web_port), "--rasa-url", self.public_url], web_env)
         self._spawn("nginx", [NGINX, "-c", str(self._nginx_conf()), "-p", str(self.base / "nginx"),
                               "-g", "daemon off;"], env)
         self.supervisor.start()

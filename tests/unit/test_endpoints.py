@@ -96,6 +96,10 @@ def test_no_token_on_any_command_line_and_each_server_gets_only_its_own(tmp_path
     assert envs["actions"]["CAE_ACTIONS_TOKEN"] == servers.actions_token
     assert "CAE_RASA_TOKEN" not in envs["actions"]
     assert "CAE_RASA_TOKEN" not in envs["web"] and "CAE_ACTIONS_TOKEN" not in envs["web"]
+    # The web app calls Rasa's API (PUT /model, from the dashboard) under its own names.
+    assert envs["web"]["CAE_RASA_API_TOKEN"] == servers.token
+    assert envs["web"]["CAE_RASA_API_URLS"] == servers.rasa_url
+    assert "CAE_RASA_API_TOKEN" not in envs["actions"] and "CAE_RASA_API_TOKEN" not in envs["rasa"]
 
 
 def test_endpoints_without_a_lock_store_for_one_server():
