@@ -20,7 +20,7 @@ from bot.sources import SEEDS_DIR, normalise, passage_in_seed
 ROOT = Path(__file__).resolve().parents[3]
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "eligibility_cases.yml").read_text(encoding="utf-8"))["cases"]
 CRITERIA_KEYS = ("situation", "hire_staff", "commercial_lease", "heavy_investment")
-CATEGORIES = {"regulated_named", "regulated_order", "regulated_other", "health", "it_hosting", "biology",
+CATEGORIES = {"regulated_named", "regulated_order", "regulated_chamber", "regulated_other", "health", "it_hosting", "biology",
               "technical_translation", "construction", "sap", "agri", "performing_arts", "generalist", "ambiguous"}
 
 
@@ -151,6 +151,9 @@ def test_case(case):
     assert data["redirect"] == case.get("redirect"), data
     if "matched" in case:
         assert case["matched"] in [m.id for m in verdict.matches if not m.negated], data
+    for role in ("client", "past"):
+        if role in case:
+            assert case[role] in [m.id for m in verdict.matches if m.role == role], data
     assert data["reasons"] and all(isinstance(r, str) and r for r in data["reasons"])
     assert data["sources"] and data["rules"]
 
@@ -160,7 +163,7 @@ def test_case(case):
 def test_verdict_to_dict_keys():
     data = assess("plombier", situation="jobseeker_are").to_dict()
     assert set(data) == {"status", "redirect", "reasons", "matched", "rules", "sources"}
-    assert data["matched"] == ["plombier"]
+    assert data["matched"] == [{"id": "plombier", "label": "plombier", "role": "own"}]
     assert data["rules"] == ["construction", "situation_jobseeker_are"]
     assert all(set(s) == {"file", "passage"} for s in data["sources"])
 
@@ -221,7 +224,7 @@ def test_cli_json():
     data = json.loads(out)
     assert set(data) == {"status", "redirect", "reasons", "matched", "rules", "sources"}
     assert data["status"] == "to_review" and data["redirect"] is None
-    assert data["matched"] == ["plombier"]
+    assert data["matched"] == [{"id": "plombier", "label": "plombier", "role": "own"}]
     assert {"construction", "situation_jobseeker_are", "heavy_investment"} <= set(data["rules"])
     assert "bâtiment" in out  # ensure_ascii=False
 
