@@ -25,9 +25,11 @@ shell: setup
 test: setup
 	@$(PY) -m pytest
 
-# Benchmark (prints figures): FAQ answers on the held-out questions.
+# Benchmarks (print figures): FAQ answers on the held-out questions; eligibility on its
+# case table and on the blind table.
 eval: setup
 	@$(PY) -m bot.evaluation
+	@$(PY) -m bot.eligibility.evaluate
 
 # Production profile on this machine: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx.
 .PHONY: run-prod bench

@@ -41,13 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("text", nargs="?", help="the activity, as the person wrote it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--batch", metavar="FILE", help="one description a line ('-': stdin); JSON lines out")
+    parser.add_argument("--no-spacy", action="store_true",
+                        help="skip spaCy (answers in well under a second; no lemmas nor parse)")
     parser.add_argument("--situation", choices=list(SITUATIONS))
     parser.add_argument("--hire-staff", action="store_true", default=None)
     parser.add_argument("--commercial-lease", action="store_true", default=None)
     parser.add_argument("--heavy-investment", action="store_true", default=None)
     args = parser.parse_args(argv)
     criteria = dict(situation=args.situation, hire_staff=args.hire_staff,
-                    commercial_lease=args.commercial_lease, heavy_investment=args.heavy_investment)
+                    commercial_lease=args.commercial_lease, heavy_investment=args.heavy_investment,
+                    use_spacy=not args.no_spacy)
     if args.batch:
         return _batch(args.batch, criteria)
     if args.text is None:

@@ -27,14 +27,14 @@ def outcome(status: str, redirect: Any) -> str:
     return f"redirect:{redirect}" if status == "redirect" else status
 
 
-def evaluate(path: Path) -> dict[str, Any]:
+def evaluate(path: Path, use_spacy: bool = True) -> dict[str, Any]:
     from bot.eligibility.engine import assess
 
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     confusion: Counter = Counter()
     misses = []
     for case in cases:
-        verdict = assess(case["text"], **{k: case[k] for k in CRITERIA if k in case})
+        verdict = assess(case["text"], use_spacy=use_spacy, **{k: case[k] for k in CRITERIA if k in case})
         expected = outcome(case["status"], case.get("redirect"))
         given = outcome(verdict.status, verdict.redirect)
         confusion[(expected, given)] += 1
@@ -62,9 +62,10 @@ def report(name: str, result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.eligibility.evaluate", description=__doc__.split("\n")[0])
     parser.add_argument("tables", nargs="*", choices=[*TABLES, []], help="tables to run (default: all)")
+    parser.add_argument("--no-spacy", action="store_true", help="without spaCy (as `--no-spacy` in the CLI)")
     args = parser.parse_args(argv)
     for name in args.tables or list(TABLES):
-        print(report(name, evaluate(TABLES[name])))
+        print(report(name, evaluate(TABLES[name], use_spacy=not args.no_spacy)))
     return 0
 
 

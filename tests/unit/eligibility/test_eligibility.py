@@ -306,3 +306,13 @@ def test_cli_readable(capsys):
     assert main(["avocate"]) == 0
     out = capsys.readouterr().out
     assert "Non éligible" in out and "avocat" in out and "000_14699e2ccd265c2f.txt" in out
+
+
+def test_confirmation_shows_roles():
+    from bot.eligibility_dialogue import understood
+
+    assert understood(recognize("graphiste")) == "graphiste"
+    assert understood(recognize("graphiste pour des cabinets d'avocats")) == "votre activité, graphiste ; vos clients, avocats"
+    assert understood(recognize("ancienne infirmière, je deviens graphiste")) == \
+        "votre activité, graphiste ; votre ancien métier, infirmier"
+    assert understood(recognize("bonjour")) is None
