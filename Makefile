@@ -29,9 +29,11 @@ test: setup
 test-fast: setup
 	@$(PY) -m pytest -q -m "not model and not servers and not postgres and not slow"
 
-# Benchmark (prints figures): FAQ answers on the held-out questions.
+# Benchmarks (print figures): FAQ answers on the held-out questions; eligibility on its
+# case table and on the blind table.
 eval: setup
 	@$(PY) -m bot.evaluation
+	@$(PY) -m bot.eligibility.evaluate
 
 # Production profile on this machine: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx.
 .PHONY: run-prod bench

@@ -13,7 +13,7 @@ from bot import eligibility
 from bot.eligibility.outcomes import record_outcome
 from bot.storage.db import get_database
 from bot.answering import decide_topic
-from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, verdict_message
+from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, understood, verdict_message
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class ValidateEligibilityForm(FormValidationAction):
                 return {"activity_description": None}
             # Unknown activity: nothing to confirm, the interview will decide.
             return {"activity_description": text, "activity_label": None, "activity_confirmed": True}
-        return {"activity_description": text, "activity_label": match.label}
+        return {"activity_description": text,
+                "activity_label": understood(eligibility.recognize(text)) or match.label}
 
     async def validate_activity_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

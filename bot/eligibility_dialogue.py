@@ -42,6 +42,34 @@ def parse_situation(text: str) -> Optional[str]:
     return None
 
 
+ROLE_LEADS = {"own": "votre activité", "client": "vos clients", "past": "votre ancien métier",
+              "unclear": "à préciser"}
+
+
+def _plural(label: str) -> str:
+    return " ".join(w if w.endswith(("s", "x")) or not w.isalpha() else w + "s" for w in label.split())
+
+
+def understood(matches: list[Any]) -> Optional[str]:
+    """What was understood, with the roles, for the confirmation question; None when nothing was.
+
+    One own activity: its label ("graphiste"). Several, or a client / past one:
+    "votre activité, graphiste ; vos clients, avocats".
+    """
+    matches = [m for m in matches if not getattr(m, "negated", False)]
+    if not matches:
+        return None
+    if len(matches) == 1 and matches[0].role == "own":
+        return matches[0].label
+    parts: dict[str, list[str]] = {}
+    for match in matches:
+        label = _plural(match.label) if match.role == "client" else match.label
+        if label not in parts.setdefault(match.role, []):
+            parts[match.role].append(label)
+    order = ("own", "past", "client", "unclear")
+    return " ; ".join(f"{ROLE_LEADS[role]}, {' et '.join(parts[role])}" for role in order if role in parts)
+
+
 def looks_like_correction(text: str) -> bool:
     return bool(CORRECTION.search(normalise(text or "").strip()))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import yaml
 
 from bot.eligibility.lexicon import Match, recognize
+from bot.eligibility.roles import CLIENT, OWN, PAST, UNCLEAR
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.yml"
 
@@ -38,6 +39,7 @@ class Rule:
     see_also: tuple[dict[str, str], ...] = ()
     redirect: Optional[str] = None
     examples: dict[str, list] = field(default_factory=dict, hash=False, compare=False)
+    practice_of: Optional[str] = None  # one cooperative's practice (a key of `practices` in rules.yml)
 
     @property
     def sources(self) -> list[dict[str, str]]:
@@ -49,7 +51,7 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
     return [
         Rule(id=r["id"], outcome=r["outcome"], explanation=" ".join(str(r["explanation"]).split()),
              when=r["when"], source=r["source"], see_also=tuple(r.get("see_also") or ()),
-             redirect=r.get("redirect"), examples=r.get("examples") or {})
+             redirect=r.get("redirect"), examples=r.get("examples") or {}, practice_of=r.get("practice_of"))
         for r in raw["rules"]
     ]
 
@@ -59,12 +61,22 @@ def rules() -> tuple[Rule, ...]:
     return tuple(load_rules())
 
 
+@lru_cache(maxsize=1)
+def practices() -> dict[str, dict[str, Any]]:
+    """One cooperative's own rules (rules.yml `practices`): name, why, the categories it excludes."""
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return raw.get("practices") or {}
+
+
+ROLE_PHRASES = {CLIENT: "vos clients ou votre public", PAST: "votre ancien métier ou votre formation"}
+
+
 @dataclass
 class Verdict:
     status: str
     redirect: Optional[str]
     reasons: list[str]
-    matched: list[str]  # labels of the recognised activities
+    matched: list[dict[str, str]]  # the recognised activities: id, label, role (own, client, past, unclear)
     rules: list[str]  # ids of the rules applied
     sources: list[dict[str, str]]
     matches: list[Match] = field(default_factory=list)  # details (not in to_dict)
@@ -82,21 +94,30 @@ def _explain(rule: Rule, match: Optional[Match] = None) -> str:
     label = match.label if match else ""
     return rule.explanation.format(
         label=label, de_label=_de(label) if label else "", regulator=(match.regulator if match else "") or "",
-        clarify=(match.clarify if match else "") or "",
+        clarify=(match.clarify if match else "") or "", role=ROLE_PHRASES.get(match.role, "") if match else "",
     )
 
 
 def assess(text: str, *, situation: Optional[str] = None, hire_staff: Optional[bool] = None,
            commercial_lease: Optional[bool] = None, heavy_investment: Optional[bool] = None,
-           use_spacy: bool = True) -> Verdict:
+           use_spacy: bool = True, cae_excludes: Iterable[str] = ()) -> Verdict:
     """The eligibility verdict for a project described in free text, plus the other criteria.
 
     ``None`` means "not asked / don't know": the criterion is then left out.
+    Only the person's own activities decide (see bot/eligibility/roles.py); the
+    ones that name clients or a past job are kept in ``matched`` with their role.
+    ``cae_excludes``: the categories the CAE the assistant speaks for excludes in
+    its own profile (none yet): one cooperative's practice (rules.yml
+    `practices`) is then "not eligible at this CAE" instead of "to review".
     """
     if situation is not None and situation not in SITUATIONS:
         raise ValueError(f"unknown situation {situation!r}; expected one of {', '.join(SITUATIONS)}")
     matches = recognize(text or "", use_spacy=use_spacy)
-    active = [m for m in matches if not m.negated]
+    present = [m for m in matches if not m.negated]
+    active = [m for m in present if m.role == OWN]
+    unclear = [m for m in present if m.role == UNCLEAR]
+    elsewhere = [m for m in present if m.role in (CLIENT, PAST)]
+    excluded_here = set(cae_excludes)
     applied: list[tuple[Rule, Optional[Match]]] = []
     by_when = {tuple(sorted((k, str(v)) for k, v in r.when.items())): r for r in rules()}
 
@@ -107,12 +128,21 @@ def assess(text: str, *, situation: Optional[str] = None, hire_staff: Optional[b
     for match in active:
         category = "ambiguous" if match.category == "ambiguous" else match.category
         rule = rule_for(activity="ambiguous") if category == "ambiguous" else rule_for(category=category)
+        if rule and rule.practice_of and category in excluded_here:
+            rule = rule_for(activity="excluded_by_this_cae")
         if rule:
             applied.append((rule, match))
-    if not active:
+    for match in unclear:
+        applied.append((rule_for(activity="role_unclear"), match))
+    for match in elsewhere:
+        applied.append((rule_for(activity="not_own"), match))
+    if not active and not unclear:
         negated = [m for m in matches if m.negated]
-        rule = rule_for(activity="negated_only" if negated else "unknown")
-        applied.append((rule, negated[0] if negated else None))
+        if elsewhere:
+            applied.append((rule_for(activity="no_own_activity"), elsewhere[0]))
+        else:
+            rule = rule_for(activity="negated_only" if negated else "unknown")
+            applied.append((rule, negated[0] if negated else None))
     redirects = {r.redirect for r, _ in applied if r.outcome == "redirect"}
     if len(redirects) > 1:
         applied.append((rule_for(activity="several_specialised"), None))
@@ -151,7 +181,7 @@ def assess(text: str, *, situation: Optional[str] = None, hire_staff: Optional[b
         status=status,
         redirect=next(iter(redirects)) if status == "redirect" else None,
         reasons=reasons,
-        matched=[m.label for m in active],
+        matched=[{"id": m.id, "label": m.label, "role": m.role} for m in present],
         rules=rule_ids,
         sources=sources,
         matches=matches,

@@ -15,7 +15,13 @@ How a phrase of the lexicon (activities.yml) is found in a message:
    peintre en bâtiment), or, when nothing else was recognised, point to a
    sector ("refaire des salles de bain" -> artisan du bâtiment).
 
+5. senses: a word with another sense in some contexts ("SAP" + "consultant",
+   "architecte" + "naval", "électricien" + "automobile") switches to that sense,
+   or is dropped when that sense is not an activity ("IDE" + "extensions").
+
 A match preceded by a negation ("je ne suis pas avocat") is flagged ``negated``.
+Each match then gets a role (the person's own activity, their clients, their
+past): see bot/eligibility/roles.py.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.eligibility import nlp
+from bot.eligibility.roles import assign_roles
 
 ACTIVITIES_FILE = Path(__file__).resolve().parent / "activities.yml"
 
@@ -136,6 +143,8 @@ class Entry:
     resolve: tuple[tuple[str, str], ...] = ()
     clarify: Optional[str] = None
     source: dict = field(default_factory=dict, hash=False, compare=False)
+    senses: tuple[tuple[str, Optional[str]], ...] = ()  # (context, entry id or None: not an activity)
+    sense_forms: frozenset[str] = frozenset()  # the phrases the senses apply to (all when empty)
 
 
 @dataclass
@@ -148,6 +157,7 @@ class Lexicon:
     negations: set[str]
     fuzzy_ignore: set[str]
     collisions: list[tuple[str, str, str]]  # (key, kept entry, other entry) among declared phrases
+    roles: dict[str, Any] = field(default_factory=dict)  # the `roles` section, phrases as keys
 
 
 def load_raw(path: Path = ACTIVITIES_FILE) -> dict[str, Any]:
@@ -165,6 +175,8 @@ def build(raw: dict[str, Any]) -> Lexicon:
             synonyms=tuple(item.get("synonyms") or ()), regulator=item.get("regulator"),
             resolve=tuple((item.get("resolve") or {}).items()), clarify=item.get("clarify"),
             source=item.get("source") or {},
+            senses=tuple((item.get("senses") or {}).items()),
+            sense_forms=frozenset(form for f in item.get("sense_forms") or () for form in variants(key(f))),
         )
         entries[entry.id] = entry
         phrases = [(key(entry.label), "exact")] + [(key(s), "synonym") for s in entry.synonyms]
@@ -193,7 +205,18 @@ def build(raw: dict[str, Any]) -> Lexicon:
         negations={form for n in raw.get("negations") or () for form in variants(key(n))},
         fuzzy_ignore={key(w) for w in raw.get("fuzzy_ignore") or ()},
         collisions=collisions,
+        roles=_role_cues(raw.get("roles") or {}),
     )
+
+
+def _role_cues(raw: dict[str, Any]) -> dict[str, Any]:
+    """The `roles` section with its phrases normalised like the messages."""
+    return {
+        "before": {role: sorted({key(p) for p in phrases}) for role, phrases in (raw.get("before") or {}).items()},
+        "after": {role: sorted({key(p) for p in phrases}) for role, phrases in (raw.get("after") or {}).items()},
+        "reconversion": sorted({key(p) for p in raw.get("reconversion") or ()}),
+        "serve_verbs": sorted(set(raw.get("serve_verbs") or ())),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -215,6 +238,9 @@ class Match:
     regulator: Optional[str] = None
     clarify: Optional[str] = None
     start: int = 0
+    end: int = 0  # token after the match
+    role: str = "own"  # own | client | past | unclear (bot/eligibility/roles.py)
+    role_cue: str = ""  # the words that gave the role ("pour des", "ancienne", "de formation")
 
     @property
     def needs_confirmation(self) -> bool:
@@ -227,7 +253,12 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "category": self.category, "score": self.score,
-                "how": self.how, "text": self.text, "negated": self.negated}
+                "how": self.how, "text": self.text, "negated": self.negated, "role": self.role}
+
+    def became(self, other: Entry, how: str) -> "Match":
+        """This match, read as another entry (a context or another sense)."""
+        return Match(other.id, other.label, other.category, self.score, how, self.text, self.negated,
+                     other.regulator, other.clarify, self.start, self.end)
 
 
 def confirmation_text(matches: Iterable[Match]) -> str:
@@ -247,21 +278,24 @@ class _Token:
     surface: str
     lemma: str
     known: bool = False  # a French word spaCy knows: not a typo
+    doc_i: Optional[int] = None  # index of the spaCy token it comes from
 
 
 def tokenise(text: str, use_spacy: bool = True) -> list[_Token]:
     """Normalised words with their lemma (the word itself without spaCy); '|' at clause breaks."""
-    pairs = nlp.lemmas(text) if use_spacy and text.strip() else None
+    doc = nlp.parse(text) if use_spacy and text.strip() else None
     tokens: list[_Token] = []
-    if pairs is None:
-        pairs = [(word, word) for word in normalise(text).split()]
-    for surface, lemma in pairs:
+    if doc is None:
+        triples = [(word, word, None) for word in normalise(text).split()]
+    else:
+        triples = [(t.text, nlp.lemma_of(t), t.i) for t in doc]
+    for surface, lemma, doc_i in triples:
         words = normalise(surface).split()
         lemma_words = normalise(lemma).split()
         for word in words:
             same = len(words) == 1 and len(lemma_words) == 1 and BREAK not in lemma_words
-            known = use_spacy and (nlp.is_french_word(surface, lemma) if same else nlp.is_french_word(word))
-            tokens.append(_Token(word, lemma_words[0] if same else word, known))
+            known = doc is not None and (nlp.is_french_word(surface, lemma) if same else nlp.is_french_word(word))
+            tokens.append(_Token(word, lemma_words[0] if same else word, known, doc_i))
     return [_Token(BREAK, BREAK) if t.surface in CLAUSE_BREAKERS else t for t in tokens]
 
 
@@ -342,7 +376,7 @@ def recognize(text: str, *, use_spacy: bool = True, lex: Optional[Lexicon] = Non
         entry = lex.entries[entry_id]
         words = " ".join(t.surface for t in tokens[start:start + n])
         found.append(Match(entry.id, entry.label, entry.category, score, how, words,
-                           _is_negated(tokens, start, lex), entry.regulator, entry.clarify, start))
+                           _is_negated(tokens, start, lex), entry.regulator, entry.clarify, start, start + n))
         consumed.update(range(start, start + n))
 
     # 1-2. exact phrases, then lemmas; the longest phrase wins at each position.
@@ -398,22 +432,39 @@ def recognize(text: str, *, use_spacy: bool = True, lex: Optional[Lexicon] = Non
         entry = lex.entries[match.id]
         target = next((t for group, t in entry.resolve if group in groups), None)
         if target:
-            other = lex.entries[target]
-            match = Match(other.id, other.label, other.category, match.score, f"{match.how}+context",
-                          match.text, match.negated, other.regulator, other.clarify, match.start)
-        resolved.append(match)
+            match = match.became(lex.entries[target], f"{match.how}+context")
+        match = _sense(match, tokens, lex)
+        if match is not None:
+            resolved.append(match)
     if not found:
         for group in ("construction", "farm", "stage", "home"):
             if group in groups and group in lex.fallbacks:
                 entry = lex.entries[lex.fallbacks[group]]
                 resolved.append(Match(entry.id, entry.label, entry.category, SCORES["context"], "context",
-                                      group, False, entry.regulator, entry.clarify, len(tokens)))
+                                      group, False, entry.regulator, entry.clarify, len(tokens), len(tokens)))
                 break
 
-    # One match per activity: the best one (not negated first).
-    best: dict[str, Match] = {}
+    # 5. whose activity each one is.
+    resolved.sort(key=lambda m: m.start)
+    assign_roles(resolved, tokens, lex, nlp.parse(text) if use_spacy and (text or "").strip() else None)
+
+    # One match per activity and role: the best one (not negated first).
+    best: dict[tuple[str, str], Match] = {}
     for match in resolved:
-        current = best.get(match.id)
+        current = best.get((match.id, match.role))
         if current is None or (current.negated, -current.score) > (match.negated, -match.score):
-            best[match.id] = match
+            best[(match.id, match.role)] = match
     return sorted(best.values(), key=lambda m: m.start)
+
+
+def _sense(match: Match, tokens: list[_Token], lex: Lexicon) -> Optional[Match]:
+    """The match in the sense its context gives it; None when that sense is not an activity."""
+    entry = lex.entries[match.id]
+    if not entry.senses or (entry.sense_forms and match.text not in entry.sense_forms):
+        return match
+    others = [t if not (match.start <= i < match.end) else _Token(BREAK, BREAK) for i, t in enumerate(tokens)]
+    groups = _contexts(others, set(), lex)
+    for group, target in entry.senses:
+        if group in groups:
+            return None if target is None else match.became(lex.entries[target], f"{match.how}+sense")
+    return match

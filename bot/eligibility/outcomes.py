@@ -12,6 +12,19 @@ from bot.storage.db import Database
 from bot.storage.models import EligibilityOutcome
 
 
+def _matched(items: list) -> list[str]:
+    """'graphiste', 'avocat (client)': labels, with the role when it is not the person's own."""
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif item.get("role", "own") == "own":
+            out.append(str(item.get("label")))
+        else:
+            out.append(f"{item.get('label')} ({item.get('role')})")
+    return out
+
+
 def record_outcome(db: Database, verdict: Mapping[str, Any], conversation_id: Optional[str],
                    channel: Optional[str] = None, situation: Optional[str] = None,
                    person_id: Optional[int] = None) -> int:
@@ -23,7 +36,7 @@ def record_outcome(db: Database, verdict: Mapping[str, Any], conversation_id: Op
             channel=(channel or None) and str(channel)[:40],
             status=str(verdict["status"]),
             redirect=verdict.get("redirect"),
-            matched="; ".join(verdict.get("matched") or [])[:300],
+            matched="; ".join(_matched(verdict.get("matched") or []))[:300],
             rules=",".join(verdict.get("rules") or [])[:300],
             situation=situation,
             person_id=person_id,
