@@ -10,6 +10,7 @@ actions, the evaluation and the tests alike.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,21 @@ def _topic_from_dict(raw: dict[str, Any]) -> Topic:
         related=tuple(str(r) for r in raw.get("related") or ()),
         next_step=raw.get("next_step"),
     )
+
+
+@dataclass(frozen=True)
+class Document:
+    """A seed as the answers name it: who wrote it and when ("selon le rapport 2019 de Scop276")."""
+    file: str
+    label: str
+    year: str  # as said in the answers: "2019", "vers 2010"
+    dated_by: str  # a passage of the seed that gives (or bounds) its date
+
+
+def load_documents(path: Path = KNOWLEDGE_FILE) -> dict[str, Document]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(file): Document(str(file), str(raw["label"]), str(raw["year"]), str(raw["dated_by"]))
+            for file, raw in (data.get("documents") or {}).items()}
 
 
 def load_topics(path: Path = KNOWLEDGE_FILE) -> list[Topic]:
@@ -168,6 +184,67 @@ def passage_found(source: Source, seeds_dir: Optional[Path] = None) -> bool:
     """True when the passage is an exact quote of its seed file (after normalisation)."""
     passage = normalise_passage_text(source.passage)
     return bool(passage) and passage in normalise_passage_text(seed_text(source.file, seeds_dir))
+
+
+# --- The number guard: every figure of an answer comes from its passages ---
+
+# Number words an answer may use for a figure its passage writes in digits (or
+# the reverse); "un"/"une" are left alone (articles far more often than figures).
+_NUMBER_WORDS = {
+    "dix-huit": "18", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "six": "6", "sept": "7",
+    "huit": "8", "neuf": "9", "dix": "10", "onze": "11", "douze": "12", "quinze": "15", "vingt": "20",
+    "trente": "30", "cinquante": "50",
+}
+_WORD = re.compile(r"(?<![\w-])(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w-])")
+_NUMBER = re.compile(r"(?<!\w)\d+(?:[ \u00a0\u202f.]\d{3})*(?:,\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The figures of a text, normalised: "1 138", "1.138" and "1138" are one figure,
+    "0,7" is "0.7", "trois" is "3"."""
+    text = _WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)], text.lower())
+    found = set()
+    for match in _NUMBER.finditer(text):
+        raw = re.sub(r"[ \u00a0\u202f.]", "", match.group(0)).replace(",", ".")
+        found.add(raw.lstrip("0") or "0" if "." not in raw else raw)
+    return found
+
+
+def unsupported_numbers(topic: Topic, documents: Optional[Mapping[str, Document]] = None) -> list[str]:
+    """Figures of the answer found in none of the topic's passages nor in the
+    dates of the documents it cites (sorted; empty when every figure is backed)."""
+    documents = load_documents() if documents is None else documents
+    backed: set[str] = set()
+    for source in topic.sources:
+        backed |= numbers_in(source.passage)
+        if source.file in documents:
+            document = documents[source.file]
+            backed |= numbers_in(document.year) | numbers_in(document.dated_by)
+    return sorted(numbers_in(topic.answer) - backed, key=lambda n: (len(n), n))
+
+
+def content_problems(topics: Optional[list[Topic]] = None,
+                     documents: Optional[Mapping[str, Document]] = None) -> list[str]:
+    """What `python -m bot.faq check` refuses besides a stale responses file."""
+    topics = load_topics() if topics is None else topics
+    documents = load_documents() if documents is None else documents
+    problems = []
+    for topic in topics:
+        if not topic.sources:
+            problems.append(f"{topic.id}: no cited passage")
+        for source in topic.sources:
+            try:
+                if not passage_found(source):
+                    problems.append(f"{topic.id}: passage not found in {source.file}: {source.passage[:60]!r}")
+            except FileNotFoundError:
+                problems.append(f"{topic.id}: seed file not found: {source.file}")
+        missing = unsupported_numbers(topic, documents)
+        if missing:
+            problems.append(f"{topic.id}: figures in the answer found in no cited passage: {', '.join(missing)}")
+    for document in documents.values():
+        if not passage_found(Source(document.file, document.dated_by)):
+            problems.append(f"document {document.file}: dated_by passage not found")
+    return problems
 
 
 # --- Normalising questions (duplicates and held-out leaks) ------------------
