@@ -233,7 +233,7 @@ class ActionObjectiveDone(Action):
 def _amount(slot: str, value: Any, dispatcher: CollectingDispatcher, allow_skip: bool = False
             ) -> dict[str, Any]:
     text = str(value or "").strip()
-    if allow_skip and text.lower() in ("passer", "je ne sais pas", "je sais pas", "non", "aucune idée"):
+    if allow_skip and _skipped(text):
         return {slot: "-"}
     try:
         amount = calc.parse_amount(text)
@@ -246,16 +246,23 @@ def _amount(slot: str, value: Any, dispatcher: CollectingDispatcher, allow_skip:
     return {slot: str(amount)}
 
 
-def parse_rate(text: str) -> Decimal:
-    """"40 %", "40", "0,4" → 0.4."""
-    cleaned = (text or "").replace("%", "").replace("pourcent", "").strip()
-    if cleaned.lower() in ("aucun", "aucune", "rien", "0"):
-        return Decimal(0)
-    value = calc.parse_amount(cleaned)
-    rate = value / 100 if value > 1 else value
-    if not Decimal(0) <= rate < 1:
-        raise calc.CalculatorError("Donnez une part entre 0 et 99 %, par exemple 40 %.")
-    return rate
+SKIP_WORDS = ("passer", "je ne sais pas", "je sais pas", "sais pas", "jsp", "ne sais pas", "non",
+              "aucune idée", "?")
+
+
+def _skipped(text: str) -> bool:
+    return text.strip().lower().rstrip(" .!") in SKIP_WORDS
+
+
+def _rate(slot: str, value: Any, dispatcher: CollectingDispatcher, allow_skip: bool = False) -> dict[str, Any]:
+    text = str(value or "")
+    if allow_skip and _skipped(text):
+        return {slot: "-"}
+    try:
+        return {slot: str(calc.parse_rate(text))}
+    except calc.CalculatorError as error:
+        dispatcher.utter_message(text=error.args[0])
+        return {slot: None}
 
 
 class ValidateBreakEvenForm(FormValidationAction):
@@ -266,17 +273,30 @@ class ValidateBreakEvenForm(FormValidationAction):
         return _amount("be_fixed_costs", value, dispatcher)
 
     async def validate_be_variable_rate(self, value, dispatcher, tracker, domain):
-        try:
-            return {"be_variable_rate": str(parse_rate(str(value or "")))}
-        except calc.CalculatorError as error:
-            dispatcher.utter_message(text=error.args[0])
-            return {"be_variable_rate": None}
+        return _rate("be_variable_rate", value, dispatcher)
+
+    async def validate_be_contribution_rate(self, value, dispatcher, tracker, domain):
+        return _rate("be_contribution_rate", value, dispatcher, allow_skip=True)
+
+    async def validate_be_monthly_pay(self, value, dispatcher, tracker, domain):
+        return _amount("be_monthly_pay", value, dispatcher)
 
     async def validate_be_monthly_turnover(self, value, dispatcher, tracker, domain):
         return _amount("be_monthly_turnover", value, dispatcher, allow_skip=True)
 
 
-CALC_SLOTS = ["be_fixed_costs", "be_variable_rate", "be_monthly_turnover", "cash_inflows", "cash_outflows"]
+CALC_SLOTS = ["be_fixed_costs", "be_variable_rate", "be_contribution_rate", "be_monthly_pay",
+              "be_monthly_turnover", "cash_inflows", "cash_outflows"]
+
+
+def contribution_of(slot_value: Optional[str]) -> tuple[Decimal, Optional[str]]:
+    """The rate to use and, when the person did not know theirs, the sentence that says so."""
+    if slot_value in (None, "-"):
+        return calc.PRUDENT_CONTRIBUTION, (
+            f"Vous ne connaissez pas le taux de votre CAE : je compte {calc.percent(calc.PRUDENT_CONTRIBUTION)} "
+            f"de la marge brute, le haut de la fourchette ({calc.CONTRIBUTION_SOURCES}). "
+            "Cela dépend de la CAE ; renseignez-vous auprès de la vôtre.")
+    return Decimal(slot_value), None
 
 
 class ActionBreakEven(Action):
@@ -286,15 +306,21 @@ class ActionBreakEven(Action):
     async def run(self, dispatcher, tracker, domain):
         try:
             monthly = tracker.get_slot("be_monthly_turnover")
+            contribution, assumed = contribution_of(tracker.get_slot("be_contribution_rate"))
             result = calc.break_even(
                 Decimal(tracker.get_slot("be_fixed_costs")),
                 variable_cost_rate=Decimal(tracker.get_slot("be_variable_rate")),
+                contribution_rate=contribution,
+                monthly_pay=Decimal(tracker.get_slot("be_monthly_pay") or 0),
                 monthly_turnover=Decimal(monthly) if monthly not in (None, "-") else None)
         except (calc.CalculatorError, TypeError, ArithmeticError) as error:
             dispatcher.utter_message(text=error.args[0] if isinstance(error, calc.CalculatorError)
                                      else "Il me manque un chiffre : recommençons le calcul.")
             return [SlotSet(s, None) for s in CALC_SLOTS]
-        dispatcher.utter_message(text="Votre seuil de rentabilité, pas à pas :\n" + result.explanation())
+        intro = "Votre seuil de rentabilité, pas à pas :\n"
+        if assumed:
+            intro = assumed + "\n\n" + intro
+        dispatcher.utter_message(text=intro + result.explanation())
         return [SlotSet(s, None) for s in CALC_SLOTS]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.faq import RESPONSES_FILE, ROOT, is_up_to_date, load_topics, passage_found, sync
+from bot.faq import RESPONSES_FILE, ROOT, content_problems, is_up_to_date, load_topics, sync
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,13 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = []
     if not is_up_to_date():
         problems.append(f"{relative} is out of date: run `python -m bot.faq sync`")
-    for topic in load_topics():
-        for source in topic.sources:
-            try:
-                if not passage_found(source):
-                    problems.append(f"{topic.id}: passage not found in {source.file}: {source.passage[:60]!r}")
-            except FileNotFoundError:
-                problems.append(f"{topic.id}: seed file not found: {source.file}")
+    problems += content_problems()
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:

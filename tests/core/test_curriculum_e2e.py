@@ -52,11 +52,29 @@ def test_calculators(servers):
     assert "charges fixes" in texts(ask(servers, me, "calculer mon seuil de rentabilité"))
     assert "Je n'ai pas compris le montant" in texts(ask(servers, me, "beaucoup"))
     assert "coûts variables" in texts(ask(servers, me, "12000"))
-    assert "facturer par mois" in texts(ask(servers, me, "40 %"))
+    asked = texts(ask(servers, me, "40 %"))
+    assert "contribution" in asked and "8 et 15 %" in asked and "2020" in asked
+    assert "verser par mois" in texts(ask(servers, me, "0,5 %"))
+    assert "facturer par mois" in texts(ask(servers, me, "0"))
     result = texts(ask(servers, me, "2500")).replace("\u202f", " ")
-    assert "20 000 € de chiffre d'affaires" in result and "8e mois" in result
+    # 12 000 € / (60 % × 99,5 %) = 20 100,50 €, reached in the 9th month of 2 500 €.
+    assert "20 100,50 € de chiffre d'affaires" in result and "9e mois" in result
+    assert "estimation" in result
 
     assert "encaissements" in texts(ask(servers, me, "calculer mon besoin de trésorerie"))
     assert "décaissements" in texts(ask(servers, me, "0 ; 1000 ; 3000"))
     result = texts(ask(servers, me, "1500 ; 1500 ; 1500")).replace("\u202f", " ")
     assert "au mois 2" in result and "2 000 €" in result
+
+
+def test_break_even_never_reached_in_the_chat(servers):
+    me = "calculators-never-e2e"
+    ask(servers, me, "calculer mon seuil de rentabilité")
+    ask(servers, me, "12 000 €")
+    assert "Voulez-vous dire 0,4 % ou 40 %" in texts(ask(servers, me, "0,4"))
+    ask(servers, me, "40%")
+    ask(servers, me, "je ne sais pas")
+    ask(servers, me, "0")
+    result = texts(ask(servers, me, "1000")).replace("\u202f", " ")
+    assert "vous ne l'atteignez pas" in result and not re.search(r"\d+e mois", result)
+    assert "je compte 15 %" in result and "renseignez-vous" in result

@@ -2,6 +2,8 @@
 scores, identity proofs."""
 from __future__ import annotations
 
+import re
+
 import copy
 from datetime import timedelta
 from decimal import Decimal as D
@@ -83,11 +85,89 @@ def test_break_even_in_units():
 
 @pytest.mark.parametrize("kwargs", [
     {"unit_price": D(20), "unit_variable_cost": D(25)}, {"variable_cost_rate": D("1.2")}, {},
-    {"variable_cost_rate": D("0.5"), "monthly_turnover": D(0)},
+    {"variable_cost_rate": D("0.5"), "monthly_turnover": D(-1)},
+    {"variable_cost_rate": D("0.5"), "contribution_rate": D(1)},
+    {"variable_cost_rate": D("0.5"), "monthly_pay": D(-100)},
 ])
 def test_break_even_refuses_impossible_figures(kwargs):
     with pytest.raises(calc.CalculatorError):
         calc.break_even(D(5000), **kwargs)
+
+
+def test_break_even_never_reached_gives_no_month_and_says_what_would_change_it():
+    # The review's case: 12 000 € a year, 40 % variable costs, 1 000 € a month
+    # used to give "au 20e mois" while the activity loses money every month.
+    result = calc.break_even(D(12000), variable_cost_rate=D("0.40"), monthly_turnover=D(1000))
+    assert result.month is None and result.reached is False
+    text = plain(result.explanation())
+    assert not re.search(r"\d+(er|e) mois", text)
+    assert "vous ne l'atteignez pas" in text
+    assert "au moins 1 666,67 € par mois" in text  # 20 000 € / 12
+    assert calc.ESTIMATE_NOTE in text
+
+
+def test_break_even_reached_exactly_at_the_end_of_the_year_and_one_cent_short():
+    assert calc.break_even(D(12000), variable_cost_rate=D("0.40"),
+                           monthly_turnover=D("20000") / 12).month == 12
+    short = calc.break_even(D(12000), variable_cost_rate=D("0.40"), monthly_turnover=D("1666.66"))
+    assert short.month is None and short.reached is False
+
+
+def test_break_even_counts_the_cae_contribution_and_the_pay():
+    # 6 000 € fixed + 1 500 €/month pay = 24 000 € to cover; margin 60 %, 10 % of it
+    # to the CAE: 54 % left of each euro; 24 000 / 0.54 = 44 444.44 €.
+    result = calc.break_even(D(6000), variable_cost_rate=D("0.40"), contribution_rate=D("0.10"),
+                             monthly_pay=D(1500), monthly_turnover=D(4000))
+    assert result.turnover.quantize(D("0.01")) == D("44444.44")
+    assert result.month == 12 and result.reached
+    text = plain(result.explanation())
+    assert "1 500 € × 12 mois = 18 000 €" in text and "6 000 € + 18 000 € = 24 000 €" in text
+    assert "10 %" in text and "54 %" in text
+    # Without the pay and the contribution the threshold would look four times lower.
+    assert calc.break_even(D(6000), variable_cost_rate=D("0.40")).turnover == D(10000)
+
+
+def test_break_even_not_reached_with_pay_proposes_the_affordable_pay():
+    result = calc.break_even(D(6000), variable_cost_rate=D("0.40"), contribution_rate=D("0.10"),
+                             monthly_pay=D(1500), monthly_turnover=D(3000))
+    text = plain(result.explanation())
+    assert result.month is None
+    # 3 000 × 12 × 54 % = 19 440 € of margin; minus 6 000 € fixed = 13 440 € / 12 = 1 120 €.
+    assert "au plus 1 120 € par mois" in text
+
+
+def test_break_even_zero_costs_and_zero_turnover():
+    nothing = calc.break_even(D(0), variable_cost_rate=D("0.3"), monthly_turnover=D(500))
+    assert nothing.turnover == 0 and nothing.month == 1
+    assert "pas de seuil à atteindre" in nothing.explanation()
+    idle = calc.break_even(D(1000), variable_cost_rate=D("0.3"), monthly_turnover=D(0))
+    assert idle.month is None and "vous ne l'atteignez pas" in idle.explanation()
+
+
+def test_break_even_huge_numbers_stay_exact():
+    result = calc.break_even(calc.MAX_AMOUNT, variable_cost_rate=D("0.99"), contribution_rate=D("0.5"),
+                             monthly_pay=calc.MAX_AMOUNT, monthly_turnover=D(1))
+    assert result.turnover == (calc.MAX_AMOUNT * 13) / (D("0.01") * D("0.5"))
+    assert result.month is None and "vous ne l'atteignez pas" in result.explanation()
+    with pytest.raises(calc.CalculatorError):
+        calc.parse_amount("10000000000")
+
+
+@pytest.mark.parametrize("typed, rate", [
+    ("40 %", "0.4"), ("40", "0.4"), ("0,5 %", "0.005"), ("1%", "0.01"), ("1", "0.01"),
+    ("12,5 pour cent", "0.125"), ("12.5 pourcent", "0.125"), ("8 %", "0.08"), ("aucun", "0"), ("0", "0"),
+    ("99,9 %", "0.999"),
+])
+def test_rates_as_people_type_them(typed, rate):
+    assert calc.parse_rate(typed) == D(rate)
+
+
+@pytest.mark.parametrize("typed", ["0,4", "0.5", "150 %", "100 %", "-5 %", "beaucoup", ""])
+def test_ambiguous_or_impossible_rates_are_asked_again(typed):
+    with pytest.raises(calc.CalculatorError) as error:
+        calc.parse_rate(typed)
+    if typed == "0,4":
+        assert "0,4 % ou 40 %" in error.value.args[0]
 
 
 def test_cash_need_worked_example():
@@ -95,6 +175,7 @@ def test_cash_need_worked_example():
     assert result.balances == (D(-1500), D(-2000), D(-500))
     assert (result.need, result.worst_month) == (D(2000), 2)
     assert "besoin de trésorerie est donc de 2 000 €" in plain(result.explanation())
+    assert calc.ESTIMATE_NOTE in result.explanation()
     assert calc.cash_need([D(100)], [D(50)]).need == 0
     with pytest.raises(calc.CalculatorError):
         calc.cash_need([D(1), D(2)], [D(1)])

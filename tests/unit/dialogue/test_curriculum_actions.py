@@ -114,8 +114,62 @@ async def test_break_even_calculator_form():
     assert await form.validate_be_monthly_turnover("passer", dispatcher, tracker(), {}) == {"be_monthly_turnover": "-"}
     dispatcher = CollectingDispatcher()
     await actions.ActionBreakEven().run(dispatcher, tracker(
-        {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_monthly_turnover": "-"}), {})
+        {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_contribution_rate": "0",
+         "be_monthly_pay": "0", "be_monthly_turnover": "-"}), {})
     assert "20\u202f000 € de chiffre d'affaires" in dispatcher.messages[0]["text"]
+
+
+async def test_rates_typed_as_people_type_them_reach_the_slots():
+    form = actions.ValidateBreakEvenForm()
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_be_contribution_rate("0,5 %", dispatcher, tracker(), {}) == {
+        "be_contribution_rate": "0.005"}
+    assert await form.validate_be_contribution_rate("1%", dispatcher, tracker(), {}) == {
+        "be_contribution_rate": "0.01"}
+    assert await form.validate_be_variable_rate("12,5 pour cent", dispatcher, tracker(), {}) == {
+        "be_variable_rate": "0.125"}
+    assert await form.validate_be_contribution_rate("je ne sais pas", dispatcher, tracker(), {}) == {
+        "be_contribution_rate": "-"}
+    assert dispatcher.messages == []
+    assert await form.validate_be_variable_rate("0,4", dispatcher, tracker(), {}) == {"be_variable_rate": None}
+    assert "0,4 % ou 40 %" in dispatcher.messages[-1]["text"]
+    assert await form.validate_be_monthly_pay("-200", dispatcher, tracker(), {}) == {"be_monthly_pay": None}
+
+
+async def test_break_even_never_reached_through_the_action():
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionBreakEven().run(dispatcher, tracker(
+        {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_contribution_rate": "0",
+         "be_monthly_pay": "0", "be_monthly_turnover": "1000"}), {})
+    text = dispatcher.messages[0]["text"].replace("\u202f", " ")
+    assert "vous ne l'atteignez pas" in text and "20e mois" not in text
+    assert "1 666,67 € par mois" in text and "estimation" in text
+    assert {e["name"]: e["value"] for e in events}["be_fixed_costs"] is None
+
+
+async def test_unknown_contribution_counts_the_prudent_rate_and_says_where_it_comes_from():
+    dispatcher = CollectingDispatcher()
+    await actions.ActionBreakEven().run(dispatcher, tracker(
+        {"be_fixed_costs": "6000", "be_variable_rate": "0.4", "be_contribution_rate": "-",
+         "be_monthly_pay": "1500", "be_monthly_turnover": "5000"}), {})
+    text = dispatcher.messages[0]["text"].replace("\u202f", " ")
+    assert "je compte 15 %" in text and "8 et 15 %" in text and "2020" in text and "Scop276" in text
+    assert "renseignez-vous auprès de la vôtre" in text
+    # 24 000 € / (60 % × 85 %) = 47 058,82 €
+    assert "47 058,82 €" in text and "10e mois" in text
+
+
+async def test_zero_and_huge_figures_through_the_action():
+    dispatcher = CollectingDispatcher()
+    await actions.ActionBreakEven().run(dispatcher, tracker(
+        {"be_fixed_costs": "0", "be_variable_rate": "0", "be_contribution_rate": "0",
+         "be_monthly_pay": "0", "be_monthly_turnover": "-"}), {})
+    assert "pas de seuil à atteindre" in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    await actions.ActionBreakEven().run(dispatcher, tracker(
+        {"be_fixed_costs": "1000000000", "be_variable_rate": "0.99", "be_contribution_rate": "0.5",
+         "be_monthly_pay": "1000000000", "be_monthly_turnover": "1"}), {})
+    assert "vous ne l'atteignez pas" in dispatcher.messages[0]["text"]
 
 
 async def test_cash_need_calculator_form():
@@ -128,3 +182,4 @@ async def test_cash_need_calculator_form():
     dispatcher = CollectingDispatcher()
     await actions.ActionCashNeed().run(dispatcher, tracker({**inflows, **outflows}), {})
     assert "au mois 2" in dispatcher.messages[0]["text"] and "2\u202f000 €" in dispatcher.messages[0]["text"]
+    assert "estimation" in dispatcher.messages[0]["text"]
