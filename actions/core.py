@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.faq import topic_titles
+from bot.privacy.notice import RetentionDays, privacy_page_url
 from bot.suggestions import suggest
 
 
@@ -38,3 +39,18 @@ def propose_choices(
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
     else:
         dispatcher.utter_message(response="utter_ask_rephrase")
+
+
+class ActionGreet(Action):
+    """The welcome (utter_greet) with its privacy line: the address of the
+    privacy page and the retention period come from the settings."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_greet", privacy_url=privacy_page_url(),
+                                 transcript_days=RetentionDays.from_env().transcripts)
+        return []

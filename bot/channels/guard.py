@@ -7,7 +7,8 @@ assistant itself sent in its last turn (the bot messages since the last user
 message, read from the tracker store: the same check holds whichever Rasa
 server handles the message). Anything else has its leading slashes removed and
 goes through the NLU like any other text; the original text is kept in the
-message metadata (``original_text``).
+message metadata (``original_text``). The one exception is the greeting the
+widget sends when it is first opened (``OPENING_PAYLOADS``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from typing import Any, Iterable, Optional
 logger = logging.getLogger(__name__)
 
 SLASH = "/"
+# Payloads a page may send without a button: the widget's welcome when a
+# visitor first opens the chat (its ``initPayload``). Harmless: a greeting.
+OPENING_PAYLOADS = frozenset({"/greet"})
 NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -88,7 +92,7 @@ async def tracker_events(app: Any, sender_id: str) -> list:
 
 async def guarded_text(app: Any, sender_id: str, text: str) -> tuple[str, dict]:
     """Text to hand to Rasa and metadata to add, for a message typed or clicked."""
-    if not starts_with_slash(text):
+    if not starts_with_slash(text) or text.strip() in OPENING_PAYLOADS:
         return text, {}
     buttons = last_bot_buttons(await tracker_events(app, sender_id))
     checked, changed = checked_text(text, buttons)

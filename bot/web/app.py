@@ -1,4 +1,5 @@
-"""The aiohttp application: the widget page (``/``) and ``/static/...``.
+"""The aiohttp application: the widget page (``/``), the privacy page
+(``/confidentialite``) and ``/static/...``.
 
 The chat widget is ``rasa-webchat`` from the npm registry, installed by
 ``make setup`` (``npm ci``) into ``node_modules/`` and served from here as
@@ -26,6 +27,7 @@ from bot import settings
 from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
 from bot.privacy import links as privacy_links
+from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
 from bot.web import api, auth, coach, curriculum_api, learning
 
@@ -69,6 +71,32 @@ async def index(request: web.Request) -> web.Response:
     page = Template((TEMPLATES_DIR / "index.html").read_text(encoding="utf-8")).substitute(
         rasa_url=html.escape(rasa_url, quote=True),
         snippet=html.escape(embed_snippet(public_url, rasa_url)),
+    )
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+LOOK_OPTIONS = ("color", "name", "greeting", "avatar")
+WIDGET_PAGES = ("/", "/apercu")
+
+
+async def preview(request: web.Request) -> web.Response:
+    """The floating bubble as on a CAE's site, with the look options of the
+    query string (``?color=…&name=…&greeting=…&avatar=…``) as data attributes."""
+    options = "".join(
+        f' data-{name}="{html.escape(request.query[name][:200], quote=True)}"'
+        for name in LOOK_OPTIONS if request.query.get(name)
+    )
+    page = Template((TEMPLATES_DIR / "preview.html").read_text(encoding="utf-8")).substitute(
+        rasa_url=html.escape(request.app[RASA_URL_KEY], quote=True), options=options,
+    )
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+async def privacy_page(_: web.Request) -> web.Response:
+    """What is kept and for how long, from the retention settings the purge applies."""
+    days = RetentionDays.from_env()
+    page = Template((TEMPLATES_DIR / "privacy.html").read_text(encoding="utf-8")).substitute(
+        transcripts=days.transcripts, cancelled=days.cancelled_bookings, people=days.people,
     )
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
@@ -135,7 +163,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     inline script, no MIME sniffing, no full Referer to other sites."""
     policies = request.app[CSP_KEY]
     response.headers.setdefault("Content-Security-Policy",
-                                policies["widget" if request.path == "/" else "default"])
+                                policies["widget" if request.path in WIDGET_PAGES else "default"])
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -263,6 +291,8 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.cleanup_ctx.append(periodic("retention purge", float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400")),
                                     run_purge, first_delay=PURGE_FIRST_DELAY_S))
     app.router.add_get("/", index, name="widget_page")
+    app.router.add_get("/apercu", preview, name="widget_preview")
+    app.router.add_get(PRIVACY_PATH, privacy_page, name="privacy_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>

@@ -5,7 +5,7 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import credentials
-from bot.channels.guard import as_plain_text, checked_text, last_bot_buttons, numbered_choice
+from bot.channels.guard import as_plain_text, checked_text, guarded_text, last_bot_buttons, numbered_choice
 from bot.channels.socketio import markdown_line_breaks
 from bot.channels.whatsapp import numbered_text
 from bot.web.app import create_app
@@ -32,6 +32,13 @@ def test_slash_text_is_accepted_only_as_a_payload_just_sent():
     assert checked_text("bonjour", []) == ("bonjour", False)
     assert as_plain_text(" //restart ") == "restart"
     assert as_plain_text("/") == "/"
+
+
+async def test_only_the_widget_greeting_passes_without_a_button():
+    # No Rasa app here: no tracker, so no button of the last turn.
+    assert await guarded_text(None, "visitor-1", "/greet") == ("/greet", {})
+    assert await guarded_text(None, "visitor-1", "/greet{\"x\": 1}") == ('greet{"x": 1}', {"original_text": '/greet{"x": 1}'})
+    assert await guarded_text(None, "visitor-1", "/book_session") == ("book_session", {"original_text": "/book_session"})
 
 
 def test_numbered_choices():
