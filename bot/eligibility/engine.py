@@ -68,6 +68,14 @@ def practices() -> dict[str, dict[str, Any]]:
     return raw.get("practices") or {}
 
 
+@lru_cache(maxsize=1)
+def notes() -> dict[str, dict[str, Any]]:
+    """Texts added to a verdict outside any rule (rules.yml `notes`): explanation and source."""
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return {key: {"explanation": " ".join(str(note["explanation"]).split()), "source": note["source"]}
+            for key, note in (raw.get("notes") or {}).items()}
+
+
 ROLE_PHRASES = {CLIENT: "vos clients ou votre public", PAST: "votre ancien métier ou votre formation"}
 
 
@@ -93,7 +101,7 @@ def _de(label: str) -> str:
 def _explain(rule: Rule, match: Optional[Match] = None) -> str:
     label = match.label if match else ""
     return rule.explanation.format(
-        label=label, de_label=_de(label) if label else "", regulator=(match.regulator if match else "") or "",
+        label=label, de_label=_de(label) if label else "",
         clarify=(match.clarify if match else "") or "", role=ROLE_PHRASES.get(match.role, "") if match else "",
     )
 
@@ -175,8 +183,10 @@ def assess(text: str, *, situation: Optional[str] = None, hire_staff: Optional[b
             if source not in sources:
                 sources.append(dict(source))
     if len(active) > 1 and status != "to_review" and len({m.category for m in active}) > 1:
-        reasons.append("Votre projet réunit plusieurs activités (la multi-activité est possible en CAE) : "
-                       "la réponse tient compte de la plus encadrée.")
+        note = notes()["multi_activity"]
+        reasons.append(note["explanation"])
+        if note["source"] not in sources:
+            sources.append(dict(note["source"]))
     return Verdict(
         status=status,
         redirect=next(iter(redirects)) if status == "redirect" else None,

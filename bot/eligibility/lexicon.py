@@ -139,7 +139,6 @@ class Entry:
     label: str
     category: str
     synonyms: tuple[str, ...] = ()
-    regulator: Optional[str] = None
     resolve: tuple[tuple[str, str], ...] = ()
     clarify: Optional[str] = None
     source: dict = field(default_factory=dict, hash=False, compare=False)
@@ -172,7 +171,7 @@ def build(raw: dict[str, Any]) -> Lexicon:
     for item in raw["activities"]:
         entry = Entry(
             id=item["id"], label=item["label"], category=item["category"],
-            synonyms=tuple(item.get("synonyms") or ()), regulator=item.get("regulator"),
+            synonyms=tuple(item.get("synonyms") or ()),
             resolve=tuple((item.get("resolve") or {}).items()), clarify=item.get("clarify"),
             source=item.get("source") or {},
             senses=tuple((item.get("senses") or {}).items()),
@@ -235,7 +234,6 @@ class Match:
     how: str  # exact | synonym | lemma | fuzzy | context, "+context" when resolved by context
     text: str  # the words of the message that matched
     negated: bool = False
-    regulator: Optional[str] = None
     clarify: Optional[str] = None
     start: int = 0
     end: int = 0  # token after the match
@@ -258,7 +256,7 @@ class Match:
     def became(self, other: Entry, how: str) -> "Match":
         """This match, read as another entry (a context or another sense)."""
         return Match(other.id, other.label, other.category, self.score, how, self.text, self.negated,
-                     other.regulator, other.clarify, self.start, self.end)
+                     other.clarify, self.start, self.end)
 
 
 def confirmation_text(matches: Iterable[Match]) -> str:
@@ -376,7 +374,7 @@ def recognize(text: str, *, use_spacy: bool = True, lex: Optional[Lexicon] = Non
         entry = lex.entries[entry_id]
         words = " ".join(t.surface for t in tokens[start:start + n])
         found.append(Match(entry.id, entry.label, entry.category, score, how, words,
-                           _is_negated(tokens, start, lex), entry.regulator, entry.clarify, start, start + n))
+                           _is_negated(tokens, start, lex), entry.clarify, start, start + n))
         consumed.update(range(start, start + n))
 
     # 1-2. exact phrases, then lemmas; the longest phrase wins at each position.
@@ -441,7 +439,7 @@ def recognize(text: str, *, use_spacy: bool = True, lex: Optional[Lexicon] = Non
             if group in groups and group in lex.fallbacks:
                 entry = lex.entries[lex.fallbacks[group]]
                 resolved.append(Match(entry.id, entry.label, entry.category, SCORES["context"], "context",
-                                      group, False, entry.regulator, entry.clarify, len(tokens), len(tokens)))
+                                      group, False, entry.clarify, len(tokens), len(tokens)))
                 break
 
     # 5. whose activity each one is.
