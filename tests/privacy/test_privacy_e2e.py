@@ -68,3 +68,40 @@ def test_refusing_the_erasure_keeps_everything(servers):
     assert "Confirmez-vous" in texts(ask(servers, me, "effacez mes données personnelles"))
     assert "je ne supprime rien" in texts(ask(servers, me, "non"))
     assert "yan.keep@exemple.fr" in stores_text(servers)
+
+
+def test_booking_with_someone_elses_email_reaches_none_of_their_data(servers):
+    """The takeover probe, end to end: Mallory books with Alice's address in
+    another conversation, then asks for and erases "her" data."""
+    alice, mallory, email = "takeover-alice", "takeover-mallory", "alice.victime@exemple.fr"
+    assert "C'est confirmé" in book(servers, alice, email, "Alice", "Victime")
+    ask(servers, alice, "je veux parler à un conseiller")
+    ask(servers, alice, "06 12 34 56 78")
+    assert "Victime" in stores_text(servers)
+
+    assert "C'est confirmé" in book(servers, mallory, email, "Mallory", "Attaquant")
+    shown = texts(ask(servers, mallory, "quelles données avez-vous sur moi ?"))
+    assert "Attaquant" in shown
+    for secret in ("Victime", "Alice", "06 12 34 56 78"):
+        assert secret not in shown
+    link = re.search(r"http://\S+/mes-donnees/\S+\.json\?t=\w+", shown).group(0)
+    with urllib.request.urlopen(link, timeout=30) as reply:
+        document = json.dumps(json.load(reply), ensure_ascii=False)
+    assert "Attaquant" in document
+    for secret in ("Victime", "Alice", "06 12 34 56 78", "0612345678", "+33612345678"):
+        assert secret not in document
+
+    assert "Confirmez-vous" in texts(ask(servers, mallory, "supprimez mes données"))
+    assert "vos données ont été effacées" in texts(ask(servers, mallory, "oui"))
+    db = Database(servers.database_url)
+    with db.reader() as s:
+        alices = s.execute(select(models.Booking.status).join(models.Person).where(
+            models.Person.last_name == "Victime")).scalars().all()
+        mallorys = s.execute(select(models.Person).where(models.Person.last_name == "Attaquant")).all()
+    db.dispose()
+    assert alices == ["registered"] and not mallorys
+    with sqlite3.connect(servers.tracker_db) as connection:
+        kept = [row[0] for row in connection.execute(
+            "SELECT data FROM events WHERE sender_id = ?", (alice,))]
+    assert any("Victime" in data for data in kept), "Alice's transcript must survive"
+    assert "Alice" not in texts(ask(servers, mallory, "quelles données avez-vous sur moi ?"))
