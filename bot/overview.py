@@ -14,7 +14,6 @@ No framework here: plain Python and SQLAlchemy Core.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -25,12 +24,12 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import JSON, and_, bindparam, case, cast, distinct, func, or_, select, union
+from sqlalchemy import JSON, and_, bindparam, cast, distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from bot.storage.db import Database
 from bot.storage.models import (
-    ABSENT, ATTENDED, BOOKING_STATUSES, COMPLETED, EXCUSED, HANDOFF_HANDLED, VALIDATED, Booking, Coach,
+    ABSENT, ATTENDED, BOOKING_STATUSES, EXCUSED, HANDOFF_HANDLED, VALIDATED, Booking, Coach,
     ConversationCae, EligibilityOutcome, Enrolment, HandoffRequest, InfoSession, ObjectiveProgress,
 )
 from bot.transcripts import EVENTS, FALLBACK_INTENTS, MAX_SQLITE_PARAMS, TrackerReader
