@@ -104,7 +104,10 @@ def test_a_killed_action_server_restarts_and_nginx_keeps_serving(prod):
     # Typed while one action server is down: nginx sends the calls to the other one.
     assert "C'est bien ça" in say(prod.public_url, me, "je suis menuisier")
     before = stored_events(prod, me)
-    prod.kill_actions(1)  # now both have been killed once; the first may still be restarting
+    # The first is back (restarted by the supervisor) before the second goes:
+    # nginx then sends the calls to the one that runs.
+    wait_for(lambda: http_ok(f"http://127.0.0.1:{prod.action_ports[0]}/health"), 120)
+    prod.kill_actions(1)
     assert "situation" in say(prod.public_url, me, "oui")
     after = stored_events(prod, me)
     assert after[:len(before)] == before and len(after) > len(before)
