@@ -188,3 +188,22 @@ def test_typed_slash_restart_reaches_the_restart_intent():
     assert rest.plain_unless_known_intent("/restart") == "/restart"
     # Other channels turn a typed "/restart" into the text "restart" (an NLU example).
     assert guard.checked_text("/restart", []) == ("restart", True)
+
+
+# -- Coach codes typed with spaces, dashes, in lower case or in a sentence ------
+
+@pytest.mark.parametrize("shape", [
+    lambda c: c.lower(), lambda c: f"{c[:4]} {c[4:]}", lambda c: f"{c[:4]}-{c[4:]}".lower(),
+    lambda c: f"mon code c'est {c[:4].lower()} {c[4:].lower()} merci",
+    lambda c: f"voici le code : {c} !",
+])
+async def test_a_coach_code_as_people_type_it_links_the_conversation(sample_db, shape):
+    from actions import curriculum
+    from bot import identity
+    from tests.unit.dialogue.test_curriculum_actions import enrolled_person
+
+    code = identity.create_coach_code(sample_db, enrolled_person(sample_db))
+    dispatcher = CollectingDispatcher()
+    result = await curriculum.ValidateLinkForm().validate_link_proof(
+        shape(code), dispatcher, tracker(), {})
+    assert result == {"link_proof": "coach_code"}, dispatcher.messages
