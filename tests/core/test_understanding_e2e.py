@@ -101,3 +101,15 @@ def test_restart_resets_the_form_and_the_personal_slots(servers, typed):
     ask(servers, me, "peu importe")
     ask(servers, me, "la 1ère")
     assert "prénom" in texts(ask(servers, me, "oui"))
+
+
+@pytest.mark.parametrize("number,message", enumerate([
+    "Bonjour, je suis graphiste au chômage depuis 3 mois, j'ai quelques clients et je "
+    "voudrais rejoindre une CAE, c'est possible pour moi ?",
+    "je suis prof de piano, je donne des cours chez les gens et je voudrais entrer dans une "
+    "coopérative d'activité pour être déclarée, mon activité est acceptée ?",
+    "Bonjour, ancienne comptable, je me lance comme coach sportive et j'aimerais intégrer "
+    "une coopérative, est-ce que mon projet peut y entrer ?",
+]))
+def test_a_long_first_message_asking_to_join_starts_the_project_check(servers, number, message):
+    assert what_was_answered(ask(servers, f"join-{number}", message)) == "@eligibility"
