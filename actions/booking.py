@@ -233,6 +233,14 @@ class ValidateBookingForm(SessionChoice, FormValidationAction):
         return {"booking_consent": value}
 
     async def validate_first_name(self, value, dispatcher, tracker, domain):
+        full = dialogue.split_full_name(str(value or ""))
+        if full and not tracker.get_slot("last_name"):
+            first, last = full
+            dispatcher.utter_message(
+                text=f"J'ai noté {first} comme prénom et {last} comme nom de famille. Si ce "
+                     "n'est pas ça, vous pourrez le corriger au récapitulatif (par exemple "
+                     f"« mon prénom c'est {first} {last} »).")
+            return {"first_name": first, "last_name": last}
         return checked("first_name", dialogue.clean_name, value, dispatcher, BAD_NAME.format("prénom"))
 
     async def validate_last_name(self, value, dispatcher, tracker, domain):
@@ -243,6 +251,40 @@ class ValidateBookingForm(SessionChoice, FormValidationAction):
 
     async def validate_phone(self, value, dispatcher, tracker, domain):
         return checked("phone", dialogue.clean_phone, value, dispatcher, BAD_PHONE)
+
+    async def extract_booking_confirmed(self, dispatcher, tracker, domain):
+        """At the recap, a correction that is neither yes nor no ("l'e-mail est
+        faux", "plutôt la séance de mardi") still reaches validate_booking_confirmed."""
+        text, intent = latest(tracker)
+        if tracker.get_slot("requested_slot") != "booking_confirmed" or text.startswith("/") \
+                or intent in ("affirm", "deny", "stop", "help"):
+            return {}
+        return {"booking_confirmed": False} if self._correction(tracker) else {}
+
+    async def validate_booking_confirmed(self, value, dispatcher, tracker, domain):
+        """Yes books; a correction changes that field (or asks it again) and the
+        recap comes back; a plain "no" asks what to correct. Only "stop" or
+        "annuler" abandons (the rule on the intent stop)."""
+        if value is True:
+            return {"booking_confirmed": True}
+        changes = self._correction(tracker)
+        if changes:
+            dispatcher.utter_message(text=dialogue.correction_message(changes))
+            return {**changes, "booking_confirmed": None}
+        dispatcher.utter_message(text=dialogue.WHAT_TO_CORRECT)
+        return {"booking_confirmed": None}
+
+    @staticmethod
+    def _correction(tracker: Tracker) -> dict[str, Any]:
+        text = latest(tracker)[0]
+        offered = [int(i) for i in tracker.get_slot("booking_offered") or [] if str(i).isdigit()]
+        try:
+            where = dialogue.where_from_slot(tracker.get_slot("booking_where"))
+            sessions = service.upcoming_sessions(db(), where.query if where else None)
+        except Exception:  # noqa: BLE001 - the session can still be asked again
+            logger.exception("could not list the sessions")
+            sessions = []
+        return dialogue.read_correction(text, offered, sessions)
 
 
 BAD_NAME = "Je n'ai pas compris votre {}. Tapez-le simplement, en lettres (100 caractères au plus)."
@@ -462,7 +504,8 @@ class ActionStopBooking(Action):
         return "action_stop_booking"
 
     async def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="D'accord, j'arrête là. Rien n'a été enregistré.",
+        dispatcher.utter_message(text="D'accord, j'arrête là. Rien n'a été enregistré : "
+                                      "j'oublie les réponses de cette inscription.",
                                  buttons=[{"title": "M'inscrire à une réunion", "payload": "/book_session"},
                                           {"title": "Ce que je sais faire", "payload": "/help"}])
         return _reset(BOOKING_SLOTS + MANAGE_SLOTS)

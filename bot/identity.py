@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Optional
@@ -52,8 +53,31 @@ def _hash(code: str) -> str:
     return hmac.new(_secret(), code.encode(), hashlib.sha256).hexdigest()
 
 
+# Short French words around a code typed in a sentence ("c'est", "le", "mon").
+_SMALL_WORDS = frozenset({"C", "EST", "CEST", "ES", "ET", "LE", "LA", "MA", "MES", "DE", "DU",
+                          "UN", "UNE", "EN", "A", "Y", "J", "JE", "CA", "VA", "SA", "TA"})
+
+
 def _clean_coach_code(code: str) -> str:
-    return "".join(c for c in (code or "").upper() if c.isalnum())
+    """The code as typed, without spaces or dashes and in capitals ("k7p3 qr9m"
+    → "K7P3QR9M"); inside a sentence ("mon code c'est k7p3-qr9m"), the run of
+    words that makes a code (a digit in it, only letters of the alphabet)."""
+    whole = "".join(c for c in (code or "").upper() if c.isalnum())
+    if len(whole) == COACH_CODE_LENGTH:
+        return whole
+    words = [w for w in re.findall(r"[0-9A-Z]+", (code or "").upper()) if w not in _SMALL_WORDS]
+    found = []
+    for start in range(len(words)):
+        joined = ""
+        for word in words[start:]:
+            joined += word
+            if len(joined) >= COACH_CODE_LENGTH:
+                break
+        if (len(joined) == COACH_CODE_LENGTH and any(c.isdigit() for c in joined)
+                and all(c in COACH_CODE_ALPHABET for c in joined)):
+            found.append(joined)
+    # The most digits: a code rather than words around it.
+    return max(found, key=lambda c: sum(ch.isdigit() for ch in c)) if found else whole
 
 
 def _now(now: Optional[datetime]) -> datetime:

@@ -113,9 +113,15 @@ def choose_session(text: str, offered: Sequence[int], sessions: Sequence[Session
     for word, rank in ranks.items():
         if re.search(rf"\b{word}\b", value) and 1 <= rank <= len(offered):
             return offered[rank - 1]
+    typed_rank = re.search(r"\b(\d)\s*(?:e|eme|er|ere|ieme|nd|nde)\b", value)
+    if typed_rank and 1 <= int(typed_rank.group(1)) <= len(offered):  # "la 4eme", "la 2nde"
+        return offered[int(typed_rank.group(1)) - 1]
     if re.fullmatch(r"\d", value) and 1 <= int(value) <= len(offered):
         return offered[int(value) - 1]
     by_id = {s.id: s for s in sessions}
+    by_weekday = _by_weekday_and_hour(value, [by_id[i] for i in offered if i in by_id])
+    if by_weekday is not None:
+        return by_weekday
     day = re.search(r"\b(\d{1,2})\b", value)
     if day:
         matching = [i for i in offered if i in by_id
@@ -125,14 +131,35 @@ def choose_session(text: str, offered: Sequence[int], sessions: Sequence[Session
     return None
 
 
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _by_weekday_and_hour(value: str, sessions: Sequence[SessionInfo]) -> Optional[int]:
+    """The one session on the weekday named ("celle de vendredi"), narrowed by
+    the hour when one is given ("vendredi 18h"); None when not exactly one."""
+    days = [i for i, day in enumerate(WEEKDAYS) if re.search(rf"\b{day}\b", value)]
+    if len(days) != 1:
+        return None
+    matching = [s for s in sessions if s.starts_at.astimezone(PARIS).weekday() == days[0]]
+    hour = re.search(r"\b(\d{1,2})\s*(?:h|heures?)\b", value)
+    if hour and len(matching) > 1:
+        matching = [s for s in matching
+                    if s.starts_at.astimezone(PARIS).hour == int(hour.group(1))]
+    return matching[0].id if len(matching) == 1 else None
+
+
+NAME_PREFIX = re.compile(
+    r"^(?:(?:oui|non|ok|pardon|oups|euh|alors)\s*[,!.]?\s+)?"
+    r"(?:je m'appelle|je m’appelle|je m appelle|je suis|mon (?:pré)?nom(?: de famille)?"
+    r"(?: c'est| c’est| est|\s*:)?|c'est|c’est|moi c'est|moi c’est)?\s*(?:juste|plutôt|plutot)?\s+",
+    re.IGNORECASE)
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
 
 
 def clean_name(text: str) -> Optional[str]:
     """A first or last name as typed ("jean-pierre" -> "Jean-Pierre"), or None."""
     value = re.sub(r"\s+", " ", (text or "").strip())
-    value = re.sub(r"^(je m'appelle|je m appelle|mon nom est|mon prénom est|c'est|moi c'est)\s+",
-                   "", value, flags=re.IGNORECASE)
+    value = NAME_PREFIX.sub("", value).strip(" .!")
     if not value or len(value) > MAX_NAME_LENGTH or not NAME_PATTERN.match(value):
         return None
     if value.islower() or value.isupper():
@@ -141,11 +168,92 @@ def clean_name(text: str) -> Optional[str]:
     return value
 
 
+EMAIL_IN_TEXT = re.compile(r"[^\s<>()\[\]:;,\"«»]+@[^\s<>()\[\]:;,\"«»]+\.[^\s<>()\[\]:;,\"«»]*[^\s<>()\[\]:;,\"«».!?]")
+
+
 def clean_email(text: str) -> Optional[str]:
+    """The e-mail address of the text, even inside a sentence ("oups c'est
+    nadia.benali@exemple.fr"), normalised; None when there is no valid one."""
+    text = (text or "").strip()
+    found = EMAIL_IN_TEXT.findall(text)
+    candidates = found if len(found) == 1 else [text]
     try:
-        return normalize_email((text or "").strip())
+        return normalize_email(candidates[0])
     except errors.BookingError:
         return None
+
+
+def split_full_name(text: str) -> Optional[tuple[str, str]]:
+    """("Nadia", "Benali") when the answer to the first-name question is a
+    first and a last name ("Nadia Benali", "je m'appelle Nadia Benali");
+    None for one word or a compound first name written with a hyphen."""
+    name = clean_name(text)
+    if not name:
+        return None
+    words = name.split(" ")
+    if len(words) != 2:
+        return None
+    return words[0], words[1]
+
+
+# -- Corrections at the booking recap ---------------------------------------
+# "non, mon prénom c'est Nadia", "l'e-mail est faux", "plutôt la séance de mardi":
+# the fields to change ({slot: new value}, or {slot: None} to ask it again).
+_FIRST = re.compile(r"\bpr[ée]nom\b", re.IGNORECASE)
+_LAST = re.compile(r"(?<!pré)(?<!pre)\bnom\b(?:\s+de\s+famille)?", re.IGNORECASE)
+_EMAIL = re.compile(r"\b(e-?mail|mail|courriel|adresse)\b", re.IGNORECASE)
+_PHONE = re.compile(r"\b(t[ée]l[ée]phone|t[ée]l|num[ée]ro|portable)\b", re.IGNORECASE)
+_SESSION = re.compile(r"\b(s[ée]ance|r[ée]union|date|session|jour|heure|créneau|creneau|"
+                      r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b", re.IGNORECASE)
+_VALUE_AFTER = r"(?:\s+de\s+famille)?\s*(?:c'est|c’est|est|:|=|,)?\s*(?:juste|plutôt|plutot|bien)?\s*(.*)$"
+
+
+def _value_after(label: re.Pattern, text: str) -> str:
+    match = label.search(text)
+    if not match:
+        return ""
+    rest = re.match(_VALUE_AFTER, text[match.end():], re.IGNORECASE)
+    return (rest.group(1) if rest else "").strip(" .!?")
+
+
+def read_correction(text: str, offered: Sequence[int] = (),
+                    sessions: Sequence[SessionInfo] = ()) -> dict[str, Optional[str]]:
+    """What the person corrects in the recap, or {} when the text names no field."""
+    changes: dict[str, Optional[str]] = {}
+    if _FIRST.search(text):
+        changes["first_name"] = clean_name(_value_after(_FIRST, text))
+    elif _LAST.search(text):
+        changes["last_name"] = clean_name(_value_after(_LAST, text))
+    email = clean_email(text) if "@" in text else None
+    if email or _EMAIL.search(text):
+        changes["email"] = email
+    phone_value = _value_after(_PHONE, text)
+    if _PHONE.search(text):
+        phone = clean_phone(phone_value) if phone_value else None
+        changes["phone"] = phone if phone != NO_PHONE or phone_value else None
+    if _SESSION.search(text):
+        chosen = choose_session(text, offered, sessions) if offered else None
+        changes["booking_session_id"] = str(chosen) if chosen else None
+    return changes
+
+
+def correction_message(changes: dict[str, Optional[str]]) -> str:
+    """What the assistant says before asking again (the recap or the field)."""
+    labels = {"first_name": "votre prénom", "last_name": "votre nom", "email": "votre e-mail",
+              "phone": "votre téléphone", "booking_session_id": "la réunion"}
+    done = [labels[k] for k, v in changes.items() if v]
+    again = [labels[k] for k, v in changes.items() if not v]
+    parts = []
+    if done:
+        parts.append("C'est corrigé (" + ", ".join(done) + ").")
+    if again:
+        parts.append("D'accord, reprenons " + ", ".join(again) + ".")
+    return " ".join(parts)
+
+
+WHAT_TO_CORRECT = ("Que faut-il corriger ? Dites-moi par exemple « mon prénom c'est Nadia », "
+                   "« mon e-mail est nadia@exemple.fr » ou « plutôt la réunion de mardi ». "
+                   "Pour tout abandonner, tapez « annuler ».")
 
 
 NO_PHONE_WORDS = {"non", "non merci", "pas de telephone", "pas de numero", "aucun", "je prefere pas",

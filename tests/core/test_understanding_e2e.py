@@ -1,0 +1,115 @@
+"""Understanding people as they write, over the REST channel with real servers:
+the first questions of docs/first-questions.md, the employee status, starting
+over, corrections at the booking recap and answers typed as sentences."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import settings
+from bot.evaluation import answered_topic, faq_answers
+from tests.core.helpers import ask, payloads, texts
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*(.+?)\s*\|\s*(@?\w+)\s*\|\s*$")
+
+
+def first_questions() -> list[tuple[str, str]]:
+    lines = (settings.ROOT / "docs" / "first-questions.md").read_text(encoding="utf-8").splitlines()
+    return [(m.group(2), m.group(3)) for m in map(ROW.match, lines) if m]
+
+
+def test_the_list_has_thirty_questions():
+    assert len(first_questions()) == 30
+
+
+def what_was_answered(replies: list[dict]) -> str:
+    topic = answered_topic(replies, faq_answers())
+    if topic:
+        return topic
+    said = texts(replies)
+    if "Décrivez votre projet" in said or "C'est bien ça ?" in said:
+        return "@eligibility"
+    if "Où souhaitez-vous assister" in said or "Laquelle vous convient" in said:
+        return "@booking"
+    return said[:80]
+
+
+@pytest.mark.parametrize("number", range(30))
+def test_each_first_question_is_answered_right(servers, number):
+    question, expected = first_questions()[number]
+    assert what_was_answered(ask(servers, f"first-{number}", question)) == expected, question
+
+
+@pytest.mark.parametrize("question", [
+    "du coup je serais salariée ? genre avec une fiche de paie ?",
+    "est-ce que je suis salarié en CAE ?",
+    "on signe un contrat de travail ?",
+    "c'est quoi un entrepreneur-salarié ?",
+    "quel statut j'ai dans une cae",
+])
+def test_the_employee_status_questions_of_the_issue(servers, question):
+    replies = ask(servers, "status-" + str(abs(hash(question))), question)
+    assert answered_topic(replies, faq_answers()) == "employee_status"
+
+
+def start_booking_up_to_first_name(servers, me: str) -> None:
+    assert "Où souhaitez-vous" in texts(ask(servers, me, "je veux m'inscrire à une réunion d'information"))
+    sessions = ask(servers, me, "peu importe")
+    assert "Laquelle vous convient" in texts(sessions)
+    assert "Êtes-vous d'accord" in texts(ask(servers, me, "la 4eme"))
+    assert "prénom" in texts(ask(servers, me, "oui"))
+
+
+def test_answers_in_sentences_and_corrections_at_the_recap(servers):
+    me = "understanding-booking"
+    start_booking_up_to_first_name(servers, me)
+    # Both names at the first-name question: both filled, said back.
+    both = texts(ask(servers, me, "Nadia Benali"))
+    assert "Nadia comme prénom et Benali comme nom" in both and "e-mail" in both
+    # An e-mail inside a sentence.
+    assert "téléphone" in texts(ask(servers, me, "oups c'est nadia.benali@exemple.fr"))
+    recap = texts(ask(servers, me, "non"))
+    assert "Je récapitule" in recap and "Nadia Benali" in recap
+    assert "Benali Benali" not in recap
+    # A correction changes that field and shows the recap again.
+    corrected = texts(ask(servers, me, "non c'est pas bon, mon prénom c'est juste Nadine"))
+    assert "C'est corrigé" in corrected and "Je récapitule" in corrected
+    assert "Nadine Benali" in corrected and "nadia.benali@exemple.fr" in corrected
+    # A wrong e-mail is asked again, then the recap comes back with the rest kept.
+    assert "adresse e-mail" in texts(ask(servers, me, "l'e-mail est faux"))
+    recap = texts(ask(servers, me, "nadine.benali@exemple.fr"))
+    assert "Je récapitule" in recap and "nadine.benali@exemple.fr" in recap and "Nadine" in recap
+    # A plain "no" asks what to correct; "annuler" abandons and says nothing is kept.
+    assert "Que faut-il corriger" in texts(ask(servers, me, "non"))
+    assert "Rien n'a été enregistré" in texts(ask(servers, me, "annuler"))
+
+
+@pytest.mark.parametrize("typed", ["/restart", "on peut recommencer à zéro ?", "on reprend à zéro"])
+def test_restart_resets_the_form_and_the_personal_slots(servers, typed):
+    me = "restart-" + re.sub(r"[^a-z]", "", typed)
+    start_booking_up_to_first_name(servers, me)
+    assert "nom de famille" in texts(ask(servers, me, "Nadia"))
+    reply = ask(servers, me, typed)
+    assert "on reprend à zéro" in texts(reply)
+    assert "/book_session" in payloads(reply)
+    # The booking form is gone and the first name forgotten: booking starts anew.
+    again = texts(ask(servers, me, "je veux m'inscrire à une réunion d'information"))
+    assert "Où souhaitez-vous" in again
+    ask(servers, me, "peu importe")
+    ask(servers, me, "la 1ère")
+    assert "prénom" in texts(ask(servers, me, "oui"))
+
+
+@pytest.mark.parametrize("number,message", enumerate([
+    "Bonjour, je suis graphiste au chômage depuis 3 mois, j'ai quelques clients et je "
+    "voudrais rejoindre une CAE, c'est possible pour moi ?",
+    "je suis prof de piano, je donne des cours chez les gens et je voudrais entrer dans une "
+    "coopérative d'activité pour être déclarée, mon activité est acceptée ?",
+    "Bonjour, ancienne comptable, je me lance comme coach sportive et j'aimerais intégrer "
+    "une coopérative, est-ce que mon projet peut y entrer ?",
+]))
+def test_a_long_first_message_asking_to_join_starts_the_project_check(servers, number, message):
+    assert what_was_answered(ask(servers, f"join-{number}", message)) == "@eligibility"
