@@ -335,7 +335,17 @@ def _person_for(s: Session, data: Dict[str, Optional[str]], now: datetime,
     return person
 
 
-def _load_booking(s: Session, reference: str, email: str) -> Booking:
+class _SignedLink:
+    """Passed instead of an e-mail address by callers that checked a signed link."""
+
+    def __repr__(self) -> str:
+        return "SIGNED_LINK"
+
+
+SIGNED_LINK: Any = _SignedLink()
+
+
+def _load_booking(s: Session, reference: str, email: Any) -> Booking:
     reference = normalize_reference(reference)
     booking = s.execute(
         select(Booking).where(Booking.reference == reference)
@@ -343,6 +353,8 @@ def _load_booking(s: Session, reference: str, email: str) -> Booking:
     ).scalar_one_or_none()
     if booking is None:
         raise errors.BookingNotFound()
+    if email is SIGNED_LINK:
+        return booking
     try:
         email = normalize_email(email)
     except errors.BookingError:
@@ -650,8 +662,9 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                   mailer=None, notify: bool = True) -> Dict[str, Any]:
     """Anonymise these person records (names, e-mail, phone, consent wiped). Bookings
     stay for the statistics; those still to come are cancelled first (their seats go
-    to the waiting lists). Returns ``{"bookings_kept": n, "cancelled": [refs],
-    "promoted": [BookingInfo]}``."""
+    to the waiting lists) and their people get the cancelled invitation (so the
+    event leaves their calendar). Returns ``{"bookings_kept": n, "cancelled":
+    [refs], "promoted": [BookingInfo]}``."""
     ids = sorted(set(person_ids))
     now = _now(now)
 
@@ -659,13 +672,13 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
         people = [p for p in (s.get(Person, i) for i in ids) if p is not None and p.erased_at is None]
         pids = [p.id for p in people]
         if not pids:
-            return {"bookings_kept": 0, "cancelled": [], "promoted": []}
+            return {"bookings_kept": 0, "cancelled": [], "promoted": [], "notices": []}
         active = s.execute(
             select(Booking.session_id).where(Booking.person_id.in_(pids),
                                              Booking.status.in_((REGISTERED, WAITLISTED)))
         ).scalars().all()
         sessions = [_lock_session(s, sid) for sid in sorted(set(active))]
-        cancelled, promoted = [], []
+        cancelled, notices, promoted = [], [], []
         for sess in sessions:
             if sess.starts_at <= now:
                 continue
@@ -680,6 +693,8 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                 booking.position = None
                 booking.sequence += 1
                 cancelled.append(booking.reference)
+                s.flush()
+                notices.append(_booking_info(s, booking))  # with the address, before it goes
             s.flush()
             promoted.extend(_promote(s, sess, now))
         promoted_infos = [_booking_info(s, b) for b in promoted]
@@ -693,9 +708,13 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
             person.phone = None
             person.consent_at = None
             person.erased_at = now
-        return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos}
+        return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos,
+                "notices": notices}
 
     result = db.run(work)
+    # The cancelled invitations (METHOD:CANCEL) go out so that the events leave the
+    # person's calendar; the addresses live only in memory until then.
+    _send(result.pop("notices"), "erased", mailer, notify)
     _send(result["promoted"], "promotion", mailer, notify)
     return result
 

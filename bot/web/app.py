@@ -24,12 +24,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import DataError
 
 from bot import settings
-from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
 from bot.privacy import links as privacy_links
 from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, coach, curriculum_api, learning
+from bot.web import api, auth, booking_pages, coach, curriculum_api, learning
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +281,6 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     db = db or get_database()
     upgrade(db.url)
     auth.setup(app, db)
-    app[booking_links.DB_KEY] = db
     if reminder_interval is None:
         reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
     # Reminders every CAE_REMINDER_INTERVAL_S (300 s); retention once a day
@@ -295,7 +293,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get(PRIVACY_PATH, privacy_page, name="privacy_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
-    booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
+    booking_pages.add_routes(app, db)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
     privacy_links.add_routes(app)  # /mes-donnees/<conversation>.json?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
