@@ -7,7 +7,8 @@ made for one purpose (the calendar file) opens nothing else:
 
 * ``/reunions/<ref>.ics?t=…``  the calendar file (``link_token``, unchanged);
 * ``/reunions/<ref>?t=…``      the booking page: add to calendar, cancel, change
-  date (``manage_token``). The token is the capability: the web pages
+  date, take a seat offered from the waiting list (``manage_token``, also for
+  ``/annuler``, ``/changer``, ``/place``). The token is the capability: the web pages
   (``bot/web/booking_pages.py``) never change anything on GET, and their forms
   POST the token back, so no cookie or CSRF token is involved.
 
@@ -31,6 +32,7 @@ ICS_PATH = "/reunions/{reference}.ics"
 MANAGE_PATH = "/reunions/{reference}"
 CANCEL_PATH = "/reunions/{reference}/annuler"
 CHANGE_PATH = "/reunions/{reference}/changer"
+CLAIM_PATH = "/reunions/{reference}/place"
 
 
 def _secret() -> bytes:
@@ -91,10 +93,15 @@ def change_url(reference: str, base_url: Optional[str] = None) -> str:
     return _url(CHANGE_PATH.format(reference=reference), manage_token(reference), base_url)
 
 
+def claim_url(reference: str, base_url: Optional[str] = None) -> str:
+    return _url(CLAIM_PATH.format(reference=reference), manage_token(reference), base_url)
+
+
 def booking_links(reference: str, base_url: Optional[str] = None) -> dict:
     """The links an e-mail or a chat message offers for this booking."""
     return {"manage": manage_url(reference, base_url), "cancel": cancel_url(reference, base_url),
-            "change": change_url(reference, base_url), "ics": ics_url(reference, base_url)}
+            "change": change_url(reference, base_url), "ics": ics_url(reference, base_url),
+            "claim": claim_url(reference, base_url)}
 
 
 def ics_for(db, reference: str, token: str) -> tuple[str, bytes]:

@@ -105,16 +105,34 @@ def confirmation(booking: "BookingInfo") -> Mail:
     )
 
 
+def format_moment(value: datetime) -> str:
+    """``mardi 3 décembre 2024 à 14 h 30`` (Paris time)."""
+    return f"{format_date(value)} à {_hour(value.astimezone(PARIS))}"
+
+
 def promotion(booking: "BookingInfo") -> Mail:
+    """A seat freed: offered to the next person on the waiting list, held until
+    ``offer_expires_at``; they take it or decline with one click."""
+    from bot.booking.links import booking_links
+
     s = booking.session
+    links = booking_links(booking.reference)
+    deadline = format_moment(booking.offer_expires_at) if booking.offer_expires_at else None
     return Mail(
-        subject=f"Une place s'est libérée – réunion d'information {s.cae_name}",
+        subject=f"Une place s'est libérée pour vous – réunion d'information {s.cae_name}",
         greeting=greeting(booking.first_name),
-        paragraphs=["Bonne nouvelle : une place s'est libérée, votre inscription à la "
-                    f"réunion d'information collective de {s.cae_name} est confirmée."],
+        paragraphs=[
+            "Bonne nouvelle : une place s'est libérée à la réunion d'information collective "
+            f"de {s.cae_name} et nous vous la gardons"
+            + (f" jusqu'au {deadline}." if deadline else "."),
+            "Pouvez-vous toujours venir ? Confirmez d'un clic ; sinon, dites-le-nous pour que "
+            "la place aille à la personne suivante.",
+        ],
         details=_details(booking),
-        actions=_actions(booking),
-        closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
+        actions=[("Je prends la place", links["claim"]),
+                 ("Je ne peux plus venir", links["cancel"])],
+        closing=["Sans réponse à temps, la place sera proposée à la personne suivante ; "
+                 "vous resterez sur la liste d'attente."],
         cae_name=s.cae_name,
     )
 

@@ -256,6 +256,13 @@ def send_reminders(app: web.Application) -> None:
     send_due_reminders(app[auth.DB_KEY])
 
 
+def pass_offers(app: web.Application) -> None:
+    """Waiting-list offers not claimed in time go to the next person."""
+    from bot.booking.service import pass_expired_offers
+
+    pass_expired_offers(app[auth.DB_KEY])
+
+
 def run_purge(app: web.Application) -> None:
     """Retention (bot/privacy/purge.py)."""
     from bot.privacy.purge import purge
@@ -286,6 +293,8 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     # Reminders every CAE_REMINDER_INTERVAL_S (300 s); retention once a day
     # (CAE_PURGE_INTERVAL_S), first a minute after start. 0 turns either off.
     app.cleanup_ctx.append(periodic("reminder job", reminder_interval, send_reminders))
+    # Expired waiting-list offers pass on at the same pace (same switch).
+    app.cleanup_ctx.append(periodic("waiting-list offers", reminder_interval, pass_offers))
     app.cleanup_ctx.append(periodic("retention purge", float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400")),
                                     run_purge, first_delay=PURGE_FIRST_DELAY_S))
     app.router.add_get("/", index, name="widget_page")

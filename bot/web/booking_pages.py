@@ -18,7 +18,7 @@ import jinja2
 from aiohttp import web
 
 from bot.booking import errors, links, service
-from bot.booking.texts import format_when, format_where
+from bot.booking.texts import format_moment, format_when, format_where
 from bot.storage.db import Database
 from bot.storage.models import utcnow
 
@@ -34,7 +34,8 @@ BAD_LINK = ("Ce lien n'est pas valide : il est incomplet ou a été modifié. "
 
 def _page(template: str, status: int = 200, **context) -> web.Response:
     text = TEMPLATES.get_template(template).render(format_when=format_when,
-                                                   format_where=format_where, **context)
+                                                   format_where=format_where,
+                                                   format_moment=format_moment, **context)
     # The token is in the address: no cache, no Referer to anyone.
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "private, no-store",
@@ -158,6 +159,49 @@ async def change_post(request: web.Request) -> web.Response:
                     booking.reference, token)
 
 
+def _offer_state(booking) -> Optional[str]:
+    if booking.status == "registered":
+        return "Votre place est déjà confirmée : rien à faire de plus."
+    return _state(booking)
+
+
+async def claim_form(request: web.Request) -> web.Response:
+    booking, token, _ = await _booking(request)
+    if booking is None:
+        return token
+    state = _offer_state(booking)
+    if state:
+        return _message("Place", state, 409 if booking.status != "registered" else 200,
+                        booking.reference, token)
+    return _page("claim.html", booking=booking, token=token,
+                 live=booking.has_offer and booking.offer_expires_at > utcnow())
+
+
+async def claim_post(request: web.Request) -> web.Response:
+    booking, token, _ = await _booking(request)
+    if booking is None:
+        return token
+    db = request.app[DB_KEY]
+    try:
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: service.claim_offer(db, booking.reference, service.SIGNED_LINK))
+    except errors.AlreadyRegistered as error:
+        return _message("Place confirmée", error.message_fr, 200, booking.reference, token)
+    except errors.BookingError as error:
+        return _message("Place non disponible", error.message_fr, 409, booking.reference, token)
+    if not result.claimed:
+        return _message(
+            "Place déjà prise",
+            "Désolé, cette place n'est plus disponible : elle a été proposée à la personne "
+            "suivante ou prise entre-temps. Vous restez sur la liste d'attente (position "
+            f"{result.booking.waitlist_rank}) et nous vous écrirons si une autre place se libère.",
+            409, booking.reference, token)
+    return _message("Place confirmée",
+                    f"C'est confirmé : votre place est réservée ({booking.reference}). Un "
+                    "e-mail de confirmation vous a été envoyé avec l'invitation pour votre "
+                    "agenda.", 200, booking.reference, token)
+
+
 async def ics_download(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
     try:
@@ -179,3 +223,5 @@ def add_routes(app: web.Application, db: Database) -> None:
     app.router.add_post(f"/reunions/{REFERENCE}/annuler", cancel_post)
     app.router.add_get(f"/reunions/{REFERENCE}/changer", change_form)
     app.router.add_post(f"/reunions/{REFERENCE}/changer", change_post)
+    app.router.add_get(f"/reunions/{REFERENCE}/place", claim_form)
+    app.router.add_post(f"/reunions/{REFERENCE}/place", claim_post)
