@@ -208,3 +208,94 @@ async def test_a_past_booking_says_so_and_cannot_be_cancelled(client, web_db, tm
     assert status_of(web_db, made.reference) == "registered"
     with web_db.session() as s:
         assert s.query(Booking).filter_by(reference=made.reference).one().status == "registered"
+
+
+def full_session_with_queue(db, emails):
+    session = next(s for s in service.upcoming_sessions(db) if not s.is_full)
+    with db.session() as s:
+        s.get(InfoSession, session.id).capacity = 1
+    seat = service.book(db, session.id, PERSON, consent=True, notify=False)
+    queue = [service.book(db, session.id, {**PERSON, "email": e}, consent=True, waitlist_ok=True)
+             for e in emails]
+    return session, seat, queue
+
+
+def offer_links(outbox, to):
+    offers = [m for m in mails(outbox, to) if "place s'est libérée" in m["Subject"]]
+    assert offers, f"no offer to {to}"
+    return parse(offers[-1].get_body(("html",)).get_content()).links
+
+
+async def test_claiming_an_offered_seat_from_the_mail(client, web_db, tmp_path):
+    outbox = tmp_path / "outbox"
+    session, seat, [first, second] = full_session_with_queue(
+        web_db, ["un@exemple.fr", "deux@exemple.fr"])
+    service.cancel(web_db, seat.reference, PERSON["email"])
+    links = offer_links(outbox, "un@exemple.fr")
+    assert set(links) >= {"Je prends la place", "Je ne peux plus venir"}
+    page = await client.get(path_of(links["Je prends la place"]))
+    assert page.status == 200 and "gardons cette place" in await page.text()
+    assert status_of(web_db, first.reference) == "waitlisted"  # GET changed nothing
+    form = parse(await page.text())
+    done = await client.post(form.action, data=form.fields)
+    assert done.status == 200 and "votre place est réservée" in await done.text()
+    assert status_of(web_db, first.reference) == "registered"
+    confirmation = mails(outbox, "un@exemple.fr")[-1]
+    assert confirmation["Subject"].startswith("Inscription confirmée")
+    calendar, event = ics_event(confirmation)
+    assert str(event["UID"]).startswith(first.reference)
+    # Reused link: says the seat is already theirs, changes nothing.
+    again = await client.post(form.action, data=form.fields)
+    assert again.status == 200 and "déjà confirmée" in await again.text()
+    assert status_of(web_db, second.reference) == "waitlisted"
+
+
+async def test_declining_passes_the_seat_and_a_late_claim_keeps_the_place_in_line(
+        client, web_db, tmp_path):
+    outbox = tmp_path / "outbox"
+    session, seat, [first, second] = full_session_with_queue(
+        web_db, ["un@exemple.fr", "deux@exemple.fr"])
+    service.cancel(web_db, seat.reference, PERSON["email"])
+    first_links = offer_links(outbox, "un@exemple.fr")
+    # "Je ne peux plus venir": a confirmation step, then the seat goes to the next at once.
+    page = await client.get(path_of(first_links["Je ne peux plus venir"]))
+    assert "ira à la personne suivante" in await page.text()
+    form = parse(await page.text())
+    assert (await client.post(form.action, data=form.fields)).status == 200
+    assert status_of(web_db, first.reference) == "cancelled"
+    second_links = offer_links(outbox, "deux@exemple.fr")
+    claim = parse(await (await client.get(path_of(second_links["Je prends la place"]))).text())
+    # Meanwhile the coach gives the seat to somebody else's booking... here: the second
+    # person's offer lapses and the job passes it on to a newcomer on the list.
+    third = service.book(web_db, session.id, {**PERSON, "email": "trois@exemple.fr"},
+                         consent=True, waitlist_ok=True)
+    assert third.status == "waitlisted"
+    later = service.booking_by_reference(web_db, second.reference).offer_expires_at
+    [passed] = service.pass_expired_offers(web_db, now=later + timedelta(seconds=1))
+    assert passed.reference == third.reference
+    late = await client.post(claim.action, data=claim.fields)
+    text = await late.text()
+    assert late.status == 409 and "Place déjà prise" in text and "liste d" in text
+    assert status_of(web_db, second.reference) == "waitlisted"
+    assert service.booking_by_reference(web_db, third.reference).has_offer
+
+
+async def test_the_web_app_passes_expired_offers_on(web_db, tmp_path):
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web.app import create_app
+
+    session, seat, [first, second] = full_session_with_queue(
+        web_db, ["un@exemple.fr", "deux@exemple.fr"])
+    service.cancel(web_db, seat.reference, PERSON["email"])
+    with web_db.session() as s:  # the offer ran out a minute ago
+        row = s.query(Booking).filter_by(reference=first.reference).one()
+        row.offer_expires_at = utcnow() - timedelta(minutes=1)
+    app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0.05)
+    async with TestClient(TestServer(app)):
+        await asyncio.sleep(0.5)
+    assert service.booking_by_reference(web_db, second.reference).has_offer
+    assert not service.booking_by_reference(web_db, first.reference).has_offer
+    offer_links(tmp_path / "outbox", "deux@exemple.fr")
