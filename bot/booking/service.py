@@ -776,6 +776,8 @@ def export_records(db: Database, person_ids: Iterable[int]) -> Dict[str, Any]:
                     "cancelled_at": b.cancelled_at,
                     "promoted_at": b.promoted_at,
                     "reminder_sent_at": b.reminder_sent_at,
+                    "offered_at": b.offered_at,
+                    "offer_expires_at": b.offer_expires_at,
                     "session": _session_info_of(s, b.session).as_dict(),
                 }
                 for b in bookings
