@@ -327,7 +327,10 @@ def booked_message(booking: Any, ics_url: Optional[str]) -> str:
     else:
         text = (f"C'est confirmé ! Rendez-vous le {format_when(session.starts_at, session.ends_at)}, "
                 f"{format_where(session)}.")
-    text += f"\nVotre référence : {booking.reference}. Gardez-la pour annuler ou changer de date."
+    from bot.booking.links import manage_url
+
+    text += (f"\nVotre référence : {booking.reference}. Pour annuler ou changer de date : "
+             f"{manage_url(booking.reference)} (ou écrivez-moi avec cette référence).")
     if ics_url and booking.status != "waitlisted":
         text += f"\nAjoutez la réunion à votre agenda : {ics_url}"
     if booking.email:

@@ -107,3 +107,8 @@ class SameSession(BookingError):
 class PersonNotFound(BookingError):
     code = "person_not_found"
     message_fr = "Je n'ai aucune donnée enregistrée avec cette adresse e-mail."
+
+
+class AlreadyRegistered(BookingError):
+    code = "already_registered"
+    message_fr = "Votre place est déjà confirmée : rien à faire de plus."

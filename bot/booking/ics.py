@@ -23,9 +23,16 @@ def build_ics(booking: "BookingInfo", cancelled: bool = False,
               now: Optional[datetime] = None) -> bytes:
     """One VEVENT, UID ``<reference>@cae-assistant``, times in UTC.
 
-    ``cancelled=True`` gives the METHOD:CANCEL version that removes the event
-    from calendars which imported it.
+    The UID stays the same when the date changes (same reference) and SEQUENCE
+    is the booking's change counter, so calendars update the entry instead of
+    adding a second one. ``cancelled=True`` gives the METHOD:CANCEL version that
+    removes the event from calendars which imported it.
+
+    Only what the person needs: title, place or video link, times, reference and
+    the link to their booking page. No name, e-mail, phone, ORGANIZER or ATTENDEE.
     """
+    from bot.booking.links import manage_url
+
     session = booking.session
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -48,12 +55,11 @@ def build_ics(booking: "BookingInfo", cancelled: bool = False,
                         " ".join(x for x in (session.postal_code, session.city) if x)) if p
         )
         event.add("location", location)
-    event.add(
-        "description",
-        f"Votre référence : {booking.reference}\n"
-        "Pour annuler ou changer de date, écrivez à l'assistant avec cette référence "
-        "et votre adresse e-mail.",
-    )
+    description = f"Votre référence : {booking.reference}"
+    if not cancelled:
+        description += ("\nPour annuler ou changer de date : "
+                        f"{manage_url(booking.reference)}")
+    event.add("description", description)
     event.add("sequence", booking.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)

@@ -1,9 +1,19 @@
-"""Links to a booking's calendar file (.ics) that only its owner can open.
+"""Signed links to a booking that only its owner can open (no login).
 
-The link carries the booking reference and an HMAC of it (key in
-``CAE_LINK_SECRET`` or generated once into ``var/link_secret``), so nobody can
-fetch another person's booking by guessing references. The web app serves it
-with ``ics_download``.
+Each link carries the booking reference and an HMAC of ``purpose:reference``
+(key in ``CAE_LINK_SECRET`` or generated once into ``var/link_secret``), so
+nobody can reach another person's booking by guessing references, and a token
+made for one purpose (the calendar file) opens nothing else:
+
+* ``/reunions/<ref>.ics?t=…``  the calendar file (``link_token``, unchanged);
+* ``/reunions/<ref>?t=…``      the booking page: add to calendar, cancel, change
+  date, take a seat offered from the waiting list (``manage_token``, also for
+  ``/annuler``, ``/changer``, ``/place``). The token is the capability: the web pages
+  (``bot/web/booking_pages.py``) never change anything on GET, and their forms
+  POST the token back, so no cookie or CSRF token is involved.
+
+A cancelled or past booking keeps its links; the pages say what happened.
+This module imports no web framework.
 """
 from __future__ import annotations
 
@@ -14,14 +24,15 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from aiohttp import web
-
 from bot import settings
 from bot.booking import errors
 from bot.booking.ics import build_ics, ics_filename
-from bot.storage.db import Database, get_database
 
 ICS_PATH = "/reunions/{reference}.ics"
+MANAGE_PATH = "/reunions/{reference}"
+CANCEL_PATH = "/reunions/{reference}/annuler"
+CHANGE_PATH = "/reunions/{reference}/changer"
+CLAIM_PATH = "/reunions/{reference}/place"
 
 
 def _secret() -> bytes:
@@ -37,8 +48,21 @@ def _secret() -> bytes:
     return path.read_text().strip().encode()
 
 
+def _sign(message: str) -> str:
+    return hmac.new(_secret(), message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def link_token(reference: str) -> str:
-    return hmac.new(_secret(), reference.encode(), hashlib.sha256).hexdigest()[:32]
+    """The calendar-file token (kept as it was: links already sent stay valid)."""
+    return _sign(reference)
+
+
+def manage_token(reference: str) -> str:
+    return _sign(f"manage:{reference}")
+
+
+def check(token: Optional[str], expected: str) -> bool:
+    return bool(token) and hmac.compare_digest(str(token), expected)
 
 
 def public_web_url() -> str:
@@ -49,34 +73,42 @@ def public_web_url() -> str:
     return f"http://{host}:{os.environ.get('CAE_WEB_PORT', '8000')}"
 
 
+def _url(path: str, token: str, base_url: Optional[str]) -> str:
+    return f"{(base_url or public_web_url()).rstrip('/')}{path}?t={token}"
+
+
 def ics_url(reference: str, base_url: Optional[str] = None) -> str:
-    path = ICS_PATH.format(reference=reference)
-    return f"{(base_url or public_web_url()).rstrip('/')}{path}?t={link_token(reference)}"
+    return _url(ICS_PATH.format(reference=reference), link_token(reference), base_url)
 
 
-def ics_for(db: Database, reference: str, token: str) -> tuple[str, bytes]:
+def manage_url(reference: str, base_url: Optional[str] = None) -> str:
+    return _url(MANAGE_PATH.format(reference=reference), manage_token(reference), base_url)
+
+
+def cancel_url(reference: str, base_url: Optional[str] = None) -> str:
+    return _url(CANCEL_PATH.format(reference=reference), manage_token(reference), base_url)
+
+
+def change_url(reference: str, base_url: Optional[str] = None) -> str:
+    return _url(CHANGE_PATH.format(reference=reference), manage_token(reference), base_url)
+
+
+def claim_url(reference: str, base_url: Optional[str] = None) -> str:
+    return _url(CLAIM_PATH.format(reference=reference), manage_token(reference), base_url)
+
+
+def booking_links(reference: str, base_url: Optional[str] = None) -> dict:
+    """The links an e-mail or a chat message offers for this booking."""
+    return {"manage": manage_url(reference, base_url), "cancel": cancel_url(reference, base_url),
+            "change": change_url(reference, base_url), "ics": ics_url(reference, base_url),
+            "claim": claim_url(reference, base_url)}
+
+
+def ics_for(db, reference: str, token: str) -> tuple[str, bytes]:
     """(file name, .ics bytes) for a valid link; BookingNotFound otherwise."""
     from bot.booking.service import booking_by_reference
 
-    if not token or not hmac.compare_digest(token, link_token(reference)):
+    if not check(token, link_token(reference)):
         raise errors.BookingNotFound()
     booking = booking_by_reference(db, reference)
     return ics_filename(booking), build_ics(booking, cancelled=booking.status == "cancelled")
-
-
-DB_KEY = web.AppKey("booking_db", Database)
-
-
-async def ics_download(request: web.Request) -> web.Response:
-    db = request.app.get(DB_KEY) or get_database()
-    try:
-        name, body = ics_for(db, request.match_info["reference"], request.query.get("t", ""))
-    except errors.BookingError:
-        return web.Response(status=404, text="Lien inconnu ou expiré.", content_type="text/plain")
-    return web.Response(body=body, content_type="text/calendar", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                 "Cache-Control": "private, no-store"})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get(ICS_PATH, ics_download, name="booking_ics")

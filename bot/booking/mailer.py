@@ -17,6 +17,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Tuple
 
+import jinja2
+
 from bot.booking import texts
 from bot.booking.ics import build_ics, ics_filename
 from bot.redact import mask_addresses, mask_email
@@ -33,7 +35,8 @@ Attachment = Tuple[str, bytes, str, str]  # filename, content, maintype, subtype
 
 
 def build_message(to: str, subject: str, body: str, sender: str = DEFAULT_SENDER,
-                  attachments: Iterable[Attachment] = ()) -> EmailMessage:
+                  attachments: Iterable[Attachment] = (), html: Optional[str] = None
+                  ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -41,6 +44,8 @@ def build_message(to: str, subject: str, body: str, sender: str = DEFAULT_SENDER
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="cae-assistant")
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     for filename, content, maintype, subtype in attachments:
         params = {}
         if subtype == "calendar":
@@ -111,22 +116,39 @@ _KINDS = {
     "confirmation": texts.confirmation,
     "promotion": texts.promotion,
     "cancellation": texts.cancellation,
+    "erased": texts.erased,
     "date_changed": texts.date_changed,
     "reminder": texts.reminder,
 }
+CANCELLING_KINDS = ("cancellation", "erased")
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+    keep_trailing_newline=True,
+)
+
+
+def render(mail: texts.Mail) -> Tuple[str, str]:
+    """(plain text, HTML) of one e-mail, from the same content."""
+    context = {"mail": mail, "signature": texts.SIGNATURE}
+    return (_templates.get_template("mail.txt").render(context),
+            _templates.get_template("mail.html").render(context))
 
 
 def booking_message(booking: "BookingInfo", kind: str, sender: str = DEFAULT_SENDER,
                     now: Optional[datetime] = None) -> EmailMessage:
-    subject, body = _KINDS[kind](booking)
+    mail = _KINDS[kind](booking)
+    body, html = render(mail)
     attachments = []
-    if kind == "cancellation":
+    if kind in CANCELLING_KINDS:
         attachments.append((ics_filename(booking), build_ics(booking, cancelled=True, now=now),
                             "text", "calendar"))
     elif booking.status == "registered":
         attachments.append((ics_filename(booking), build_ics(booking, now=now),
                             "text", "calendar"))
-    return build_message(booking.email, subject, body, sender=sender, attachments=attachments)
+    return build_message(booking.email, mail.subject, body, sender=sender,
+                         attachments=attachments, html=html)
 
 
 def notify(booking: "BookingInfo", kind: str, mailer=None, raise_errors: bool = False) -> bool:

@@ -15,11 +15,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+import os
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot import conversation_cae
@@ -100,15 +101,28 @@ class BookingInfo:
     sequence: int = 0
     created_at: Optional[datetime] = None
     promoted_at: Optional[datetime] = None
+    offered_at: Optional[datetime] = None  # a seat is held for this waitlisted booking
+    offer_expires_at: Optional[datetime] = None
+
+    @property
+    def has_offer(self) -> bool:
+        return self.status == WAITLISTED and self.offered_at is not None
 
     def as_dict(self) -> Dict[str, Any]:
         return _jsonable(asdict(self))
 
 
 @dataclass(frozen=True)
+class ClaimResult:
+    booking: BookingInfo
+    claimed: bool  # False: no seat for them now; they stay on the waiting list
+    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat instead
+
+
+@dataclass(frozen=True)
 class CancelResult:
     cancelled: BookingInfo
-    promoted: List[BookingInfo] = field(default_factory=list)  # told by e-mail already
+    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat, by e-mail
 
 
 @dataclass(frozen=True)
@@ -184,19 +198,21 @@ def _clean_person(data: Mapping[str, Any]) -> Dict[str, Optional[str]]:
 
 
 def _counts(s: Session, session_ids: Iterable[int]) -> Dict[int, Tuple[int, int]]:
-    """session id → (seats taken, people waiting)."""
+    """session id → (seats taken, people waiting). A seat offered to someone on the
+    waiting list is taken (held for them) until claimed, declined or passed on."""
     ids = list(session_ids)
     result = {i: (0, 0) for i in ids}
     if not ids:
         return result
+    offered = case((Booking.offered_at.is_(None), 0), else_=1)
     rows = s.execute(
-        select(Booking.session_id, Booking.status, func.count())
+        select(Booking.session_id, Booking.status, offered, func.count())
         .where(Booking.session_id.in_(ids), Booking.status.in_(SEATED_STATUSES + (WAITLISTED,)))
-        .group_by(Booking.session_id, Booking.status)
+        .group_by(Booking.session_id, Booking.status, offered)
     ).all()
-    for session_id, status, count in rows:
+    for session_id, status, has_offer, count in rows:
         seated, waiting = result[session_id]
-        if status == WAITLISTED:
+        if status == WAITLISTED and not has_offer:
             waiting += count
         else:
             seated += count
@@ -239,6 +255,7 @@ def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionIn
             select(func.count()).select_from(Booking).where(
                 Booking.session_id == booking.session_id,
                 Booking.status == WAITLISTED,
+                Booking.offered_at.is_(None),  # those offered a seat are out of the queue
                 Booking.position < booking.position,
             )
         ).scalar_one()
@@ -252,6 +269,8 @@ def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionIn
         sequence=booking.sequence,
         created_at=booking.created_at,
         promoted_at=booking.promoted_at,
+        offered_at=booking.offered_at if booking.status == WAITLISTED else None,
+        offer_expires_at=booking.offer_expires_at if booking.status == WAITLISTED else None,
     )
 
 
@@ -287,25 +306,55 @@ def _next_position(s: Session, session_id: int) -> int:
     return (current or 0) + 1
 
 
+DEFAULT_OFFER_HOURS = 24.0
+MIN_OFFER = timedelta(minutes=30)
+
+
+def offer_window(starts_at: datetime, now: datetime) -> timedelta:
+    """How long a freed seat is held for the person it is offered to:
+    ``CAE_WAITLIST_OFFER_HOURS`` (24 h), at most half the time left before the
+    session (so that the next person still has time), at least 30 minutes, and
+    never past the start."""
+    try:
+        hours = float(os.environ.get("CAE_WAITLIST_OFFER_HOURS") or DEFAULT_OFFER_HOURS)
+    except ValueError:
+        hours = DEFAULT_OFFER_HOURS
+    left = as_utc(starts_at) - now
+    window = min(timedelta(hours=max(hours, 0.1)), max(MIN_OFFER, left / 2))
+    return max(timedelta(0), min(window, left))
+
+
 def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
-    """Give free seats to the waiting list, first come first served (session locked)."""
+    """Offer free seats to the waiting list, first come first served (session
+    locked): each offered booking holds a seat until claimed (``claim_offer``),
+    declined (``cancel``) or passed on (``pass_expired_offers``). People whose
+    offer lapsed are not offered again automatically (they can still claim a
+    seat that is free). Returns the bookings just offered a seat."""
     if sess.status != SESSION_PLANNED or sess.starts_at <= now:
         return []
-    seated, _ = _counts(s, [sess.id])[sess.id]
-    free = sess.capacity - seated
+    held, _ = _counts(s, [sess.id])[sess.id]
+    free = sess.capacity - held
     if free <= 0:
         return []
     waiting = s.execute(
-        select(Booking).where(Booking.session_id == sess.id, Booking.status == WAITLISTED)
+        select(Booking).where(Booking.session_id == sess.id, Booking.status == WAITLISTED,
+                              Booking.offered_at.is_(None), Booking.offer_expires_at.is_(None))
         .order_by(Booking.position, Booking.created_at, Booking.id).limit(free)
     ).scalars().all()
     for booking in waiting:
-        booking.status = REGISTERED
-        booking.position = None
-        booking.promoted_at = now
-        booking.sequence += 1
+        booking.offered_at = now
+        booking.offer_expires_at = now + offer_window(sess.starts_at, now)
     s.flush()
     return list(waiting)
+
+
+def _seat(booking: Booking, now: datetime) -> None:
+    booking.status = REGISTERED
+    booking.position = None
+    booking.promoted_at = now
+    booking.offered_at = None
+    booking.offer_expires_at = None
+    booking.sequence += 1
 
 
 def _person_for(s: Session, data: Dict[str, Optional[str]], now: datetime,
@@ -335,7 +384,17 @@ def _person_for(s: Session, data: Dict[str, Optional[str]], now: datetime,
     return person
 
 
-def _load_booking(s: Session, reference: str, email: str) -> Booking:
+class _SignedLink:
+    """Passed instead of an e-mail address by callers that checked a signed link."""
+
+    def __repr__(self) -> str:
+        return "SIGNED_LINK"
+
+
+SIGNED_LINK: Any = _SignedLink()
+
+
+def _load_booking(s: Session, reference: str, email: Any) -> Booking:
     reference = normalize_reference(reference)
     booking = s.execute(
         select(Booking).where(Booking.reference == reference)
@@ -343,6 +402,8 @@ def _load_booking(s: Session, reference: str, email: str) -> Booking:
     ).scalar_one_or_none()
     if booking is None:
         raise errors.BookingNotFound()
+    if email is SIGNED_LINK:
+        return booking
     try:
         email = normalize_email(email)
     except errors.BookingError:
@@ -512,6 +573,8 @@ def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = N
         booking.status = CANCELLED
         booking.cancelled_at = now
         booking.position = None
+        booking.offered_at = None
+        booking.offer_expires_at = None
         booking.sequence += 1
         s.flush()
         promoted = _promote(s, sess, now)
@@ -574,6 +637,8 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         booking.session = new
         booking.status, booking.position = status, position
         booking.promoted_at = None
+        booking.offered_at = None
+        booking.offer_expires_at = None
         booking.reminder_sent_at = None
         booking.sequence += 1
         s.flush()
@@ -589,6 +654,93 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
     _send([result.booking], "date_changed", mailer, notify)
     _send(result.promoted, "promotion", mailer, notify)
     return result
+
+
+def claim_offer(db: Database, reference: str, email: Any, now: Optional[datetime] = None,
+                mailer=None, notify: bool = True) -> ClaimResult:
+    """Take the seat offered to this waitlisted booking (``email``: the address,
+    or ``SIGNED_LINK``). A live offer always gets it (the seat was held). After
+    the offer lapsed, a seat nobody else is waiting for is given too; otherwise
+    ``claimed`` is False, the person stays on the list (and may be offered the
+    next seat again). The confirmation e-mail, with the invitation, follows.
+
+    Raises BookingNotFound, EmailMismatch, AlreadyCancelled, AlreadyRegistered,
+    NotChangeable, SessionPast, SessionCancelled, SessionClosed.
+    """
+    now = _now(now)
+
+    def work(s: Session) -> ClaimResult:
+        booking = _load_booking(s, reference, email)
+        sess = _lock_session(s, booking.session_id)
+        booking = _load_booking(s, reference, email)
+        if booking.status == CANCELLED:
+            raise errors.AlreadyCancelled()
+        if booking.status == REGISTERED:
+            raise errors.AlreadyRegistered()
+        if booking.status != WAITLISTED:
+            raise errors.NotChangeable()
+        _check_bookable(sess, now)
+        if booking.offered_at is not None and as_utc(booking.offer_expires_at) > now:
+            _seat(booking, now)
+            s.flush()
+            return ClaimResult(_booking_info(s, booking), True)
+        # No live offer: back among those offered the next seat, then see if one is free.
+        booking.offered_at = None
+        booking.offer_expires_at = None
+        s.flush()
+        held, _ = _counts(s, [sess.id])[sess.id]
+        ahead = s.execute(
+            select(func.count()).select_from(Booking).where(
+                Booking.session_id == sess.id, Booking.status == WAITLISTED,
+                Booking.offered_at.is_(None), Booking.offer_expires_at.is_(None),
+                Booking.position < booking.position)
+        ).scalar_one()
+        if sess.capacity - held > ahead:
+            _seat(booking, now)
+            s.flush()
+            return ClaimResult(_booking_info(s, booking), True)
+        promoted = _promote(s, sess, now)  # a seat their lapsed offer held goes on
+        return ClaimResult(_booking_info(s, booking), False,
+                           [_booking_info(s, b) for b in promoted])
+
+    result = db.run(work)
+    if result.claimed:
+        _send([result.booking], "confirmation", mailer, notify)
+    _send(result.promoted, "promotion", mailer, notify)
+    return result
+
+
+def pass_expired_offers(db: Database, now: Optional[datetime] = None, mailer=None,
+                        notify: bool = True) -> List[BookingInfo]:
+    """Offers not claimed in time pass to the next person waiting (run it from a
+    periodic job, like the reminders). Returns the bookings newly offered a seat.
+    Idempotent: each session is handled under its lock."""
+    now = _now(now)
+    with db.reader() as s:
+        session_ids = sorted(set(s.execute(
+            select(Booking.session_id).where(Booking.status == WAITLISTED,
+                                             Booking.offered_at.is_not(None),
+                                             Booking.offer_expires_at <= now)
+        ).scalars()))
+    offered: List[BookingInfo] = []
+    for session_id in session_ids:
+
+        def work(s: Session, session_id=session_id) -> List[BookingInfo]:
+            sess = _lock_session(s, session_id)
+            for booking in s.execute(
+                select(Booking).where(Booking.session_id == sess.id,
+                                      Booking.status == WAITLISTED,
+                                      Booking.offered_at.is_not(None),
+                                      Booking.offer_expires_at <= now)
+                .execution_options(populate_existing=True)
+            ).scalars():
+                booking.offered_at = None  # offer_expires_at stays: lapsed
+            s.flush()
+            return [_booking_info(s, b) for b in _promote(s, sess, now)]
+
+        offered.extend(db.run(work))
+    _send(offered, "promotion", mailer, notify)
+    return offered
 
 
 def _people_with(s: Session, email: str) -> List[Person]:
@@ -624,6 +776,8 @@ def export_records(db: Database, person_ids: Iterable[int]) -> Dict[str, Any]:
                     "cancelled_at": b.cancelled_at,
                     "promoted_at": b.promoted_at,
                     "reminder_sent_at": b.reminder_sent_at,
+                    "offered_at": b.offered_at,
+                    "offer_expires_at": b.offer_expires_at,
                     "session": _session_info_of(s, b.session).as_dict(),
                 }
                 for b in bookings
@@ -650,8 +804,9 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                   mailer=None, notify: bool = True) -> Dict[str, Any]:
     """Anonymise these person records (names, e-mail, phone, consent wiped). Bookings
     stay for the statistics; those still to come are cancelled first (their seats go
-    to the waiting lists). Returns ``{"bookings_kept": n, "cancelled": [refs],
-    "promoted": [BookingInfo]}``."""
+    to the waiting lists) and their people get the cancelled invitation (so the
+    event leaves their calendar). Returns ``{"bookings_kept": n, "cancelled":
+    [refs], "promoted": [BookingInfo]}``."""
     ids = sorted(set(person_ids))
     now = _now(now)
 
@@ -659,13 +814,13 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
         people = [p for p in (s.get(Person, i) for i in ids) if p is not None and p.erased_at is None]
         pids = [p.id for p in people]
         if not pids:
-            return {"bookings_kept": 0, "cancelled": [], "promoted": []}
+            return {"bookings_kept": 0, "cancelled": [], "promoted": [], "notices": []}
         active = s.execute(
             select(Booking.session_id).where(Booking.person_id.in_(pids),
                                              Booking.status.in_((REGISTERED, WAITLISTED)))
         ).scalars().all()
         sessions = [_lock_session(s, sid) for sid in sorted(set(active))]
-        cancelled, promoted = [], []
+        cancelled, notices, promoted = [], [], []
         for sess in sessions:
             if sess.starts_at <= now:
                 continue
@@ -678,8 +833,12 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                 booking.status = CANCELLED
                 booking.cancelled_at = now
                 booking.position = None
+                booking.offered_at = None
+                booking.offer_expires_at = None
                 booking.sequence += 1
                 cancelled.append(booking.reference)
+                s.flush()
+                notices.append(_booking_info(s, booking))  # with the address, before it goes
             s.flush()
             promoted.extend(_promote(s, sess, now))
         promoted_infos = [_booking_info(s, b) for b in promoted]
@@ -693,9 +852,13 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
             person.phone = None
             person.consent_at = None
             person.erased_at = now
-        return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos}
+        return {"bookings_kept": kept, "cancelled": cancelled, "promoted": promoted_infos,
+                "notices": notices}
 
     result = db.run(work)
+    # The cancelled invitations (METHOD:CANCEL) go out so that the events leave the
+    # person's calendar; the addresses live only in memory until then.
+    _send(result.pop("notices"), "erased", mailer, notify)
     _send(result["promoted"], "promotion", mailer, notify)
     return result
 

@@ -1,8 +1,9 @@
 """French wording: dates in Paris time, e-mail subjects and bodies."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Tuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,81 +45,141 @@ def greeting(first_name: str) -> str:
     return f"Bonjour {first_name}," if first_name else "Bonjour,"
 
 
-FOOTER = (
-    "\n\nPour annuler ou changer de date, écrivez simplement à l'assistant "
-    "avec votre référence et votre adresse e-mail.\n\n"
-    "À bientôt,\nL'assistant des Coopératives d'Activité et d'Emploi"
-)
+@dataclass
+class Mail:
+    """One e-mail's content; ``bot/booking/templates/mail.{txt,html}`` render it."""
+
+    subject: str
+    greeting: str
+    paragraphs: List[str]
+    details: List[Tuple[str, str]] = field(default_factory=list)  # (label, value)
+    actions: List[Tuple[str, str]] = field(default_factory=list)  # (label, url)
+    closing: List[str] = field(default_factory=list)
+    cae_name: str = ""
 
 
-def confirmation(booking: "BookingInfo") -> tuple:
+SIGNATURE = "L'assistant des Coopératives d'Activité et d'Emploi"
+
+
+def _details(booking: "BookingInfo") -> List[Tuple[str, str]]:
+    s = booking.session
+    return [("Quand", format_when(s.starts_at, s.ends_at)), ("Où", format_where(s)),
+            ("Votre référence", booking.reference)]
+
+
+def _actions(booking: "BookingInfo", calendar: bool = True) -> List[Tuple[str, str]]:
+    from bot.booking.links import booking_links
+
+    links = booking_links(booking.reference)
+    actions = [("Annuler", links["cancel"]), ("Changer de date", links["change"])]
+    if calendar:
+        actions.append(("Ajouter à mon agenda", links["ics"]))
+    return actions
+
+
+def confirmation(booking: "BookingInfo") -> Mail:
     s = booking.session
     if booking.status == "waitlisted":
-        subject = f"Liste d'attente – réunion d'information {s.cae_name}"
-        body = (
-            f"{greeting(booking.first_name)}\n\n"
-            f"La réunion d'information de {s.cae_name} du {format_when(s.starts_at, s.ends_at)} "
-            f"est complète : vous êtes sur la liste d'attente "
-            f"(position {booking.waitlist_rank}).\n"
-            "Nous vous écrirons dès qu'une place se libère.\n\n"
-            f"Votre référence : {booking.reference}"
+        return Mail(
+            subject=f"Liste d'attente – réunion d'information {s.cae_name}",
+            greeting=greeting(booking.first_name),
+            paragraphs=[
+                f"La réunion d'information de {s.cae_name} du "
+                f"{format_when(s.starts_at, s.ends_at)} est complète : vous êtes sur la "
+                f"liste d'attente (position {booking.waitlist_rank}).",
+                "Nous vous écrirons dès qu'une place se libère.",
+            ],
+            details=[("Votre référence", booking.reference)],
+            actions=_actions(booking, calendar=False),
+            cae_name=s.cae_name,
         )
-    else:
-        subject = f"Inscription confirmée – réunion d'information {s.cae_name}"
-        body = (
-            f"{greeting(booking.first_name)}\n\n"
-            f"Votre inscription à la réunion d'information collective de {s.cae_name} "
-            "est confirmée.\n\n"
-            f"Quand : {format_when(s.starts_at, s.ends_at)}\n"
-            f"Où : {format_where(s)}\n"
-            f"Votre référence : {booking.reference}\n\n"
-            "Vous trouverez l'invitation pour votre agenda en pièce jointe."
-        )
-    return subject, body + FOOTER
-
-
-def promotion(booking: "BookingInfo") -> tuple:
-    s = booking.session
-    subject = f"Une place s'est libérée – réunion d'information {s.cae_name}"
-    body = (
-        f"{greeting(booking.first_name)}\n\n"
-        "Bonne nouvelle : une place s'est libérée, votre inscription à la réunion "
-        f"d'information collective de {s.cae_name} est confirmée.\n\n"
-        f"Quand : {format_when(s.starts_at, s.ends_at)}\n"
-        f"Où : {format_where(s)}\n"
-        f"Votre référence : {booking.reference}\n\n"
-        "Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."
+    return Mail(
+        subject=f"Inscription confirmée – réunion d'information {s.cae_name}",
+        greeting=greeting(booking.first_name),
+        paragraphs=[f"Votre inscription à la réunion d'information collective de "
+                    f"{s.cae_name} est confirmée."],
+        details=_details(booking),
+        actions=_actions(booking),
+        closing=["L'invitation pour votre agenda est aussi en pièce jointe."],
+        cae_name=s.cae_name,
     )
-    return subject, body + FOOTER
 
 
-def cancellation(booking: "BookingInfo") -> tuple:
+def format_moment(value: datetime) -> str:
+    """``mardi 3 décembre 2024 à 14 h 30`` (Paris time)."""
+    return f"{format_date(value)} à {_hour(value.astimezone(PARIS))}"
+
+
+def promotion(booking: "BookingInfo") -> Mail:
+    """A seat freed: offered to the next person on the waiting list, held until
+    ``offer_expires_at``; they take it or decline with one click."""
+    from bot.booking.links import booking_links
+
     s = booking.session
-    subject = f"Réservation annulée – réunion d'information {s.cae_name}"
-    body = (
-        f"{greeting(booking.first_name)}\n\n"
-        f"Votre réservation {booking.reference} pour la réunion d'information du "
-        f"{format_when(s.starts_at, s.ends_at)} est bien annulée.\n"
-        "Vous pouvez vous réinscrire à une autre date quand vous le souhaitez."
+    links = booking_links(booking.reference)
+    deadline = format_moment(booking.offer_expires_at) if booking.offer_expires_at else None
+    return Mail(
+        subject=f"Une place s'est libérée pour vous – réunion d'information {s.cae_name}",
+        greeting=greeting(booking.first_name),
+        paragraphs=[
+            "Bonne nouvelle : une place s'est libérée à la réunion d'information collective "
+            f"de {s.cae_name} et nous vous la gardons"
+            + (f" jusqu'au {deadline}." if deadline else "."),
+            "Pouvez-vous toujours venir ? Confirmez d'un clic ; sinon, dites-le-nous pour que "
+            "la place aille à la personne suivante.",
+        ],
+        details=_details(booking),
+        actions=[("Je prends la place", links["claim"]),
+                 ("Je ne peux plus venir", links["cancel"])],
+        closing=["Sans réponse à temps, la place sera proposée à la personne suivante ; "
+                 "vous resterez sur la liste d'attente."],
+        cae_name=s.cae_name,
     )
-    return subject, body + FOOTER
 
 
-def date_changed(booking: "BookingInfo") -> tuple:
-    subject, body = confirmation(booking)
-    return "Changement de date – " + subject, body
-
-
-def reminder(booking: "BookingInfo") -> tuple:
+def cancellation(booking: "BookingInfo") -> Mail:
     s = booking.session
-    subject = f"Rappel : réunion d'information {s.cae_name} le {format_date(s.starts_at)}"
-    body = (
-        f"{greeting(booking.first_name)}\n\n"
-        "Petit rappel : vous êtes inscrit(e) à la réunion d'information collective "
-        f"de {s.cae_name}.\n\n"
-        f"Quand : {format_when(s.starts_at, s.ends_at)}\n"
-        f"Où : {format_where(s)}\n"
-        f"Votre référence : {booking.reference}\n\n"
-        "Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."
+    return Mail(
+        subject=f"Réservation annulée – réunion d'information {s.cae_name}",
+        greeting=greeting(booking.first_name),
+        paragraphs=[f"Votre réservation {booking.reference} pour la réunion d'information "
+                    f"du {format_when(s.starts_at, s.ends_at)} est bien annulée.",
+                    "Vous pouvez vous réinscrire à une autre date quand vous le souhaitez, "
+                    "auprès de l'assistant."],
+        closing=["La pièce jointe retire la réunion de votre agenda si vous l'y aviez ajoutée."],
+        cae_name=s.cae_name,
     )
-    return subject, body + FOOTER
+
+
+def erased(booking: "BookingInfo") -> Mail:
+    s = booking.session
+    return Mail(
+        subject=f"Réservation annulée – réunion d'information {s.cae_name}",
+        greeting="Bonjour,",
+        paragraphs=["À votre demande, vos données ont été effacées. Votre réservation "
+                    f"{booking.reference} pour la réunion d'information du "
+                    f"{format_when(s.starts_at, s.ends_at)} est donc annulée.",
+                    "Ce message est le dernier : votre adresse n'est plus enregistrée."],
+        closing=["La pièce jointe retire la réunion de votre agenda si vous l'y aviez ajoutée."],
+        cae_name=s.cae_name,
+    )
+
+
+def date_changed(booking: "BookingInfo") -> Mail:
+    mail = confirmation(booking)
+    mail.subject = "Changement de date – " + mail.subject
+    return mail
+
+
+def reminder(booking: "BookingInfo") -> Mail:
+    s = booking.session
+    return Mail(
+        subject=f"Rappel : réunion d'information {s.cae_name} le {format_date(s.starts_at)}",
+        greeting=greeting(booking.first_name),
+        paragraphs=["Petit rappel : vous êtes inscrit(e) à la réunion d'information "
+                    f"collective de {s.cae_name}."],
+        details=_details(booking),
+        actions=_actions(booking),
+        closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
+        cae_name=s.cae_name,
+    )

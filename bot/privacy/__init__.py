@@ -165,7 +165,7 @@ def scrub_tracker_events(reader: TrackerReader, conversations: Iterable[str]) ->
 
 
 def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
-               outbox: Optional[Path] = None) -> dict[str, int]:
+               outbox: Optional[Path] = None, mailer=None) -> dict[str, int]:
     """Erase what this conversation may see (see ``Scope``) everywhere. Bookings are
     kept anonymised for the statistics (those to come are cancelled, their seats go
     to the waiting list)."""
@@ -201,7 +201,11 @@ def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
 
     db.run(work)
     summary["events"] = scrub_tracker_events(reader, conversations)
-    summary["bookings_kept"] = booking.erase_records(db, people)["bookings_kept"]
+    # Bookings first: those to come are cancelled and their people get the
+    # cancelled invitation (METHOD:CANCEL, through ``mailer``) so the event leaves
+    # their calendar. Then the local outbox (development, no SMTP) loses every
+    # message to them, that last one included: nothing of theirs stays on disk.
+    summary["bookings_kept"] = booking.erase_records(db, people, mailer=mailer)["bookings_kept"]
     # Mails: all those to a proven address; without proof, those to this
     # conversation's records about their own bookings (others stay: not theirs).
     mails = _mails(outbox, scope.emails, references)

@@ -227,6 +227,12 @@ class Booking(Base):
     cancelled_at = Column(UTCDateTime)
     promoted_at = Column(UTCDateTime)
     reminder_sent_at = Column(UTCDateTime)
+    # Waiting list: a freed seat is offered to a waitlisted booking and held for it
+    # while ``offered_at`` is set, until it is claimed (registered), declined
+    # (cancelled) or passed on after ``offer_expires_at`` (then ``offered_at`` is
+    # cleared and ``offer_expires_at`` kept: no automatic offer again).
+    offered_at = Column(UTCDateTime)
+    offer_expires_at = Column(UTCDateTime)
     # Incremented on each change, used as the .ics SEQUENCE so calendars update.
     sequence = Column(Integer, nullable=False, default=0, server_default=text("0"))
 

@@ -24,12 +24,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import DataError
 
 from bot import settings
-from bot.booking import links as booking_links
 from bot.booking.reminders import send_due_reminders
 from bot.privacy import links as privacy_links
 from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, coach, curriculum_api, learning, overview
+from bot.web import api, auth, booking_pages, coach, curriculum_api, learning, overview
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +256,13 @@ def send_reminders(app: web.Application) -> None:
     send_due_reminders(app[auth.DB_KEY])
 
 
+def pass_offers(app: web.Application) -> None:
+    """Waiting-list offers not claimed in time go to the next person."""
+    from bot.booking.service import pass_expired_offers
+
+    pass_expired_offers(app[auth.DB_KEY])
+
+
 def run_purge(app: web.Application) -> None:
     """Retention (bot/privacy/purge.py)."""
     from bot.privacy.purge import purge
@@ -282,12 +288,13 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     db = db or get_database()
     upgrade(db.url)
     auth.setup(app, db)
-    app[booking_links.DB_KEY] = db
     if reminder_interval is None:
         reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
     # Reminders every CAE_REMINDER_INTERVAL_S (300 s); retention once a day
     # (CAE_PURGE_INTERVAL_S), first a minute after start. 0 turns either off.
     app.cleanup_ctx.append(periodic("reminder job", reminder_interval, send_reminders))
+    # Expired waiting-list offers pass on at the same pace (same switch).
+    app.cleanup_ctx.append(periodic("waiting-list offers", reminder_interval, pass_offers))
     app.cleanup_ctx.append(periodic("retention purge", float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400")),
                                     run_purge, first_delay=PURGE_FIRST_DELAY_S))
     app.router.add_get("/", index, name="widget_page")
@@ -295,7 +302,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get(PRIVACY_PATH, privacy_page, name="privacy_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
-    booking_links.add_routes(app)  # /reunions/<reference>.ics?t=<signed token>
+    booking_pages.add_routes(app, db)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
     privacy_links.add_routes(app)  # /mes-donnees/<conversation>.json?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people

@@ -123,3 +123,30 @@ def test_retention_purge(world):
     assert "c'est quoi une CAE ?" not in everything_as_text(world)
     with db.reader() as s:  # anonymous statistics stay
         assert s.execute(select(models.EligibilityOutcome)).first() is not None
+
+
+def test_erasure_sends_the_calendar_cancellation_first(world):
+    """The event leaves the person's calendar: METHOD:CANCEL goes to the address
+    before it is erased (an SMTP server here: a mailer that keeps the messages)."""
+    from icalendar import Calendar
+
+    class KeepingMailer:
+        sender = "Assistant CAE <no-reply@cae-assistant.invalid>"
+
+        def __init__(self):
+            self.sent = []
+
+        def send(self, message):
+            self.sent.append(message)
+            return message["Message-ID"]
+
+    mailer = KeepingMailer()
+    erase_data(world["db"], world["reader"], "conv-A", outbox=world["outbox"], mailer=mailer)
+    [message] = mailer.sent
+    assert message["To"] == EMAIL
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    calendar = Calendar.from_ical(part.get_content())
+    [event] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(event["UID"]) == f"{world['reference']}@cae-assistant"
+    assert "Léa" not in message.get_body(("plain",)).get_content()

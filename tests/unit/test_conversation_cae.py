@@ -108,8 +108,9 @@ def test_the_migration_fills_the_table_from_existing_data(tmp_path):
         # The columns of revision 0003 only (the models have moved on since).
         person_id = s.execute(insert(Person.__table__).values(
             first_name="Léa", last_name="Martin", email=EMAIL, created_at=utcnow())).inserted_primary_key[0]
-        s.add(Booking(reference="RI-AAAAAA", person_id=person_id, session_id=session_in(db, "coop-paris"),
-                      status="registered"))
+        s.execute(insert(Booking.__table__).values(
+            reference="RI-AAAAAA", person_id=person_id, session_id=session_in(db, "coop-paris"),
+            status="registered", sequence=0, created_at=utcnow(), updated_at=utcnow()))
         s.add(ConversationLink(conversation_id="conv-old", person_id=person_id, method="coach_code"))
     storage.upgrade(url, "0004_conversation_cae")
     assert rows(db) == {("conv-old", "coop-paris"): "booking"}

@@ -106,4 +106,6 @@ async def test_raising_capacity_promotes_the_waiting_list(client, web_db):
                            consent=True, waitlist_ok=True)
     assert waiting.status == "waitlisted"
     await client.patch(f"/api/sessions/{session.id}", json={"capacity": 2}, auth=as_coach("admin@cae.test"))
-    assert service.find_booking(web_db, waiting.reference, "b@exemple.fr").status == "registered"
+    offered = service.find_booking(web_db, waiting.reference, "b@exemple.fr")
+    assert offered.status == "waitlisted" and offered.has_offer  # the seat is held for B
+    assert service.get_session(web_db, session.id).seats_left == 0

@@ -1,7 +1,9 @@
 """Booking flows and their French error messages (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import email
 from datetime import timedelta
+from email import policy
 
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 from bot.booking import errors
 from bot.booking.service import (
     book,
+    claim_offer,
     cancel,
     change_date,
     find_booking,
@@ -166,15 +169,26 @@ def test_cancel_promotes_first_waitlisted(db, outbox):
     assert result.cancelled.status == "cancelled"
     assert [p.reference for p in result.promoted] == [w1.reference]
     promoted = result.promoted[0]
-    assert promoted.status == "registered" and promoted.promoted_at is not None
+    # The seat is offered and held for them; it is theirs once they claim it.
+    assert promoted.status == "waitlisted" and promoted.has_offer
+    assert promoted.offer_expires_at > promoted.offered_at
     assert promoted.email == "camille.2@example.org" and promoted.first_name == "Camille2"
     assert find_booking(db, w2.reference, "camille.3@example.org").waitlist_rank == 1
     info = get_session(db, sid)
     assert (info.seats_left, info.waitlist_count) == (0, 1)
-    # The promoted person was told (outbox), with the invitation attached.
-    bodies = [p.read_bytes() for p in outbox.glob("*.eml")]
-    assert any(b"camille.2@example.org" in b and b"reunion-information-" in b
-               and b"lib=C3=A9r=C3=A9e" in b for b in bodies)
+    # The person offered the seat was told (outbox), no invitation yet.
+    offers = [p.read_bytes() for p in outbox.glob("*.eml") if b"camille.2@example.org" in p.read_bytes()
+              and b"lib=C3=A9r=C3=A9e" in p.read_bytes()]
+    assert len(offers) == 1 and b"reunion-information-" not in offers[0]
+    claimed = claim_offer(db, w1.reference, "camille.2@example.org")
+    assert claimed.claimed and claimed.booking.status == "registered"
+    assert claimed.booking.promoted_at is not None
+    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+             for p in outbox.glob("*.eml")]
+    assert any(m["To"] == "camille.2@example.org" and m["Subject"].startswith("Inscription confirmée")
+               and b"reunion-information-" in bytes(m) for m in mails)
+    with pytest.raises(errors.AlreadyRegistered):
+        claim_offer(db, w1.reference, "camille.2@example.org")
     with pytest.raises(errors.AlreadyCancelled) as error:
         cancel(db, seat.reference, "camille.1@example.org")
     assert error.value.message_fr == "Cette réservation est déjà annulée."

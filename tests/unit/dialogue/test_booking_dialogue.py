@@ -160,6 +160,7 @@ async def test_booking_gives_a_reference_and_a_working_calendar_link(sample_db):
     reference = next(e["value"] for e in events if e["name"] == "booking_reference")
     assert reference in text and "C'est confirmé" in text
     assert ics_url(reference) in text
+    assert links.manage_url(reference) in text  # the one-click page to cancel or change
     booking = service.find_booking(sample_db, reference, "lea@exemple.fr")
     assert booking.status == "registered"
     name, body = ics_for(sample_db, reference, links.link_token(reference))
