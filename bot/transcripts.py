@@ -22,10 +22,14 @@ from sqlalchemy import (
 )
 
 from bot import settings
+from bot.answering import DOUBT_CONFIDENCE, DOUBT_MARGIN, topic_ranking
 from bot.storage.db import Database
 from bot.storage.models import ConversationReview, EligibilityOutcome, HandoffRequest, utcnow
 
 FALLBACK_ACTIONS = {"action_fallback_choices", "action_default_fallback"}
+FAQ_ACTIONS = {"action_answer_faq", "action_answer_topic"}
+DID_YOU_MEAN = "utter_did_you_mean"
+DID_YOU_MEAN_TEXT = "Je ne suis pas sûr d'avoir bien compris"
 FALLBACK_INTENTS = {"nlu_fallback"}
 MAX_SQLITE_PARAMS = 30000
 
@@ -95,6 +99,24 @@ class Turn:
     buttons: list[dict[str, str]] = field(default_factory=list)
     name: Optional[str] = None  # action or slot name
     value: Any = None  # slot value
+    # user turns: what the assistant made of the message
+    topic: Optional[str] = None
+    topic_score: Optional[float] = None
+    runner_up: Optional[str] = None
+    runner_up_score: Optional[float] = None
+    click: Optional[str] = None  # the title of the button clicked
+    in_form: bool = False
+    actions: list[str] = field(default_factory=list)
+    changed: list[tuple[str, Any]] = field(default_factory=list)
+    not_understood: bool = False
+    doubtful: bool = False
+
+    @property
+    def prediction(self) -> Optional[str]:
+        """What an example of this message would be saved under by default."""
+        if self.topic and self.intent in ("faq", "ask_topic"):
+            return f"faq/{self.topic}"
+        return self.intent
 
 
 @dataclass
@@ -105,13 +127,17 @@ class ConversationSummary:
     channel: str
     user_messages: int
     lowest_confidence: Optional[float]
-    fallback: bool
+    fallback: bool  # at least one message not understood
     handoff: bool
     outcome: Optional[str]
     reviewed: bool
     tags: list[str]
     note: str
     texts: list[str] = field(default_factory=list, repr=False)
+    not_understood: int = 0
+    doubtful: int = 0
+    first_text: str = ""  # the first meaningful message
+    last_text: str = ""
 
 
 def _at(timestamp: Optional[float]) -> datetime:
@@ -125,23 +151,88 @@ def _data(row: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
+HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
+BOOKKEEPING_SLOTS = {"requested_slot"}
+SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny"}
+
+
+def _is_did_you_mean(data: dict[str, Any]) -> bool:
+    metadata = data.get("metadata") or {}
+    return (metadata.get("utter_action") == DID_YOU_MEAN
+            or (data.get("text") or "").startswith(DID_YOU_MEAN_TEXT))
+
+
+def _clicked(text: str, buttons: list[dict[str, str]]) -> Optional[str]:
+    if not text.startswith("/"):
+        return None
+    for button in buttons:
+        if (button.get("payload") or "").strip() == text.strip():
+            return button.get("title") or text
+    return None
+
+
 def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
-    result = []
+    """The transcript, each user turn annotated with what the assistant made of it
+    (intent or FAQ topic, runner-up, answering actions, slots that changed) and
+    the triage signals: not understood (fallback or "did you mean" choices, never
+    for an answer a form asked for) and doubtful (a topic answered by a small
+    score or margin)."""
+    result: list[Turn] = []
+    slots: dict[str, Any] = {}
+    loop: Optional[str] = None
+    buttons: list[dict[str, str]] = []
+    current: Optional[Turn] = None
     for row in events:
         data = _data(row)
         kind = row["type_name"]
         at = _at(row["timestamp"])
-        if kind == "user":
-            intent = (data.get("parse_data") or {}).get("intent") or {}
-            result.append(Turn("user", at, data.get("text") or "", intent.get("name"),
-                               intent.get("confidence")))
+        if kind == "active_loop":
+            loop = data.get("name")
+        elif kind == "user":
+            parse = data.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            text = data.get("text") or ""
+            current = Turn("user", at, text, intent.get("name"), intent.get("confidence"))
+            current.in_form = bool(loop or slots.get("requested_slot"))
+            current.click = _clicked(text, buttons)
+            ranking = topic_ranking(parse)
+            if ranking and current.intent in ("faq", "ask_topic"):
+                current.topic, current.topic_score = ranking[0]
+                if len(ranking) > 1:
+                    current.runner_up, current.runner_up_score = ranking[1]
+            if current.intent in FALLBACK_INTENTS and not current.in_form:
+                current.not_understood = True
+            if (not current.click and not current.in_form and current.confidence is not None
+                    and current.confidence < DOUBT_CONFIDENCE and current.intent not in FALLBACK_INTENTS):
+                current.doubtful = True
+            result.append(current)
         elif kind == "bot":
             buttons = ((data.get("data") or {}).get("buttons") or [])
+            if current is not None and _is_did_you_mean(data):
+                current.not_understood = True
             result.append(Turn("bot", at, data.get("text") or "", buttons=buttons))
-        elif kind == "action" and row["action_name"] not in ("action_listen", "action_session_start"):
-            result.append(Turn("action", at, name=row["action_name"]))
-        elif kind == "slot" and data.get("name") not in ("requested_slot",):
-            result.append(Turn("slot", at, name=data.get("name"), value=data.get("value")))
+        elif kind == "action" and row["action_name"] not in HIDDEN_ACTIONS:
+            name = row["action_name"]
+            if current is not None:
+                current.actions.append(name)
+                if name in FALLBACK_ACTIONS:
+                    current.not_understood = True
+                if name in FAQ_ACTIONS and current.topic_score is not None and not current.click:
+                    margin = current.topic_score - (current.runner_up_score or 0.0)
+                    if current.topic_score < DOUBT_CONFIDENCE or margin < DOUBT_MARGIN:
+                        current.doubtful = True
+            result.append(Turn("action", at, name=name))
+        elif kind == "slot":
+            name = data.get("name")
+            value = data.get("value")
+            if name not in BOOKKEEPING_SLOTS and slots.get(name) != value and current is not None:
+                current.changed = [(n, v) for n, v in current.changed if n != name] + [(name, value)]
+            slots[name] = value
+        elif kind in ("restart", "session_started"):
+            slots, loop = {}, None
+    for turn in result:
+        if turn.not_understood:
+            turn.doubtful = False
     return result
 
 
@@ -150,6 +241,13 @@ def _reviews(db: Database, ids: list[str]) -> dict[str, ConversationReview]:
         rows = s.execute(select(ConversationReview).where(
             ConversationReview.conversation_id.in_(ids))).scalars().all()
         return {r.conversation_id: r for r in rows}
+
+
+def _meaningful(user_turns: list[Turn]) -> str:
+    for turn in user_turns:
+        if not turn.click and not turn.in_form and turn.intent not in SMALL_TALK and turn.text.strip():
+            return turn.text
+    return user_turns[0].text if user_turns else ""
 
 
 def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
@@ -162,20 +260,25 @@ def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
     ids = list(grouped)
     reviews = _reviews(db, ids)
     with db.reader() as s:
-        handoffs = set(s.execute(select(HandoffRequest.conversation_id)).scalars().all())
-        outcomes = dict(s.execute(select(EligibilityOutcome.conversation_id, EligibilityOutcome.status)
-                                  .order_by(EligibilityOutcome.created_at)).all())
+        handoff_query = select(HandoffRequest.conversation_id)
+        outcome_query = (select(EligibilityOutcome.conversation_id, EligibilityOutcome.status)
+                         .order_by(EligibilityOutcome.created_at))
+        if only is not None:
+            handoff_query = handoff_query.where(HandoffRequest.conversation_id.in_(ids))
+            outcome_query = outcome_query.where(EligibilityOutcome.conversation_id.in_(ids))
+        handoffs = set(s.execute(handoff_query).scalars().all())
+        outcomes = dict(s.execute(outcome_query).all())
     result = []
     for conversation_id, rows in grouped.items():
         users = [(_data(r), r) for r in rows if r["type_name"] == "user"]
         if not users:
             continue
-        confidences = [((d.get("parse_data") or {}).get("intent") or {}).get("confidence")
-                       for d, _ in users]
-        confidences = [c for c in confidences if c is not None]
+        user_turns = [t for t in turns(rows) if t.kind == "user"]
+        confidences = [t.confidence for t in user_turns
+                       if t.confidence is not None and not t.in_form and not t.click]
         intents = {r["intent_name"] for _, r in users}
-        actions = {r["action_name"] for r in rows if r["type_name"] == "action"}
         review = reviews.get(conversation_id)
+        not_understood = sum(t.not_understood for t in user_turns)
         result.append(ConversationSummary(
             conversation_id=conversation_id,
             started_at=_at(rows[0]["timestamp"]),
@@ -183,13 +286,17 @@ def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
             channel=next((d.get("input_channel") for d, _ in users if d.get("input_channel")), "") or "",
             user_messages=len(users),
             lowest_confidence=min(confidences) if confidences else None,
-            fallback=bool(intents & FALLBACK_INTENTS or actions & FALLBACK_ACTIONS),
+            fallback=not_understood > 0,
             handoff=conversation_id in handoffs or "human_handoff" in intents,
             outcome=outcomes.get(conversation_id),
             reviewed=bool(review and review.reviewed),
             tags=[t for t in (review.tags.split(",") if review else []) if t],
             note=review.note if review else "",
             texts=[d.get("text") or "" for d, _ in users],
+            not_understood=not_understood,
+            doubtful=sum(t.doubtful for t in user_turns),
+            first_text=_meaningful(user_turns),
+            last_text=user_turns[-1].text,
         ))
     result.sort(key=lambda c: c.last_at, reverse=True)
     return result
@@ -200,7 +307,8 @@ class Filters:
     since: Optional[date] = None
     until: Optional[date] = None
     channel: Optional[str] = None
-    fallback: Optional[bool] = None
+    fallback: Optional[bool] = None  # at least one message not understood
+    doubtful: Optional[bool] = None  # at least one doubtful answer
     below: Optional[float] = None  # lowest intent confidence under this
     handoff: Optional[bool] = None
     outcome: Optional[str] = None
@@ -209,14 +317,22 @@ class Filters:
     search: Optional[str] = None
 
 
+def _paris_day(moment: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Paris")).date()
+
+
 def matches(summary: ConversationSummary, f: Filters) -> bool:
-    if f.since and summary.last_at.date() < f.since:
+    if f.since and _paris_day(summary.last_at) < f.since:
         return False
-    if f.until and summary.started_at.date() > f.until:
+    if f.until and _paris_day(summary.started_at) > f.until:
         return False
     if f.channel and summary.channel != f.channel:
         return False
     if f.fallback is not None and summary.fallback != f.fallback:
+        return False
+    if f.doubtful is not None and (summary.doubtful > 0) != f.doubtful:
         return False
     if f.below is not None and (summary.lowest_confidence is None or summary.lowest_confidence >= f.below):
         return False
@@ -261,4 +377,11 @@ def save_review(db: Database, conversation_id: str, coach_id: int, tags: str, no
 
 
 def yesterday() -> date:
-    return (utcnow() - timedelta(days=1)).date()
+    return today() - timedelta(days=1)
+
+
+def today() -> date:
+    """Today in Paris (the coaches' day)."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Europe/Paris")).date()

@@ -9,13 +9,14 @@ import csv
 import io
 from datetime import date
 from typing import Any, Optional
+from urllib.parse import quote as urlquote
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import transcripts
+from bot import labels, transcripts
 from bot.curriculum import service as curriculum
 from bot.booking import coach as coach_ops
 from bot.booking import service
@@ -39,6 +40,7 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
                                autoescape=jinja2.select_autoescape(default=True))
     env.filters["when"] = lambda d: d.astimezone(service_tz()).strftime("%d/%m/%Y %H:%M") if d else ""
     env.filters["session_when"] = lambda s: format_when(s.starts_at, s.ends_at)
+    env.filters["label"] = lambda code, kind: labels.label(kind, code)
     app[TRACKER_KEY] = transcripts.TrackerReader(tracker_url)
     app.on_cleanup.append(_dispose_tracker)
     # Numeric ids: at most 9 digits (they fit every integer column); anything else is a 404.
@@ -156,6 +158,7 @@ def filters_from(query) -> transcripts.Filters:
     return transcripts.Filters(
         since=_date(query.get("du")), until=_date(query.get("au")),
         channel=query.get("canal") or None, fallback=_flag(query.get("repli")),
+        doubtful=_flag(query.get("doute")),
         below=_float(query.get("confiance_sous")), handoff=_flag(query.get("conseiller")),
         outcome=query.get("eligibilite") or None, reviewed=_flag(query.get("relu")),
         tag=(query.get("etiquette") or "").strip().lower() or None,
@@ -185,15 +188,34 @@ def _own_conversation(request: web.Request) -> str:
     return cid
 
 
+PAGE_SIZE = 50
+
+
+def _page(query) -> int:
+    try:
+        return max(1, min(int(query.get("page") or 1), 100000))
+    except ValueError:
+        return 1
+
+
 @login_required
 async def conversations(request: web.Request) -> web.Response:
     visible = _in_scope(request)
     found = _filtered(request, visible)
     channels = sorted({c.channel for c in visible if c.channel})
+    page = _page(request.query)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(page, pages)
+    others = "&".join(f"{urlquote(k)}={urlquote(v)}" for k, v in request.query.items() if k != "page")
     return await render(request, "conversations.html", {
-        "conversations": found[:500], "total": len(found), "query": request.query,
-        "channels": channels, "yesterday": transcripts.yesterday().isoformat(),
-        "query_string": request.query_string,
+        "conversations": found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], "total": len(found),
+        "not_understood": sum(1 for c in found if c.not_understood),
+        "doubtful": sum(1 for c in found if c.doubtful),
+        "page": page, "pages": pages, "page_link": f"/coach/conversations?{others}&page=" if others
+        else "/coach/conversations?page=",
+        "query": request.query, "channels": channels,
+        "yesterday": transcripts.yesterday().isoformat(), "today": transcripts.today().isoformat(),
+        "query_string": request.query_string, "outcomes": list(labels.ELIGIBILITY.items()),
     })
 
 
@@ -208,7 +230,7 @@ async def conversation(request: web.Request) -> web.Response:
     summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid])), None)
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
-        "intents": known_intents(), "saved": request.query.get("enregistre"),
+        "choices": labels.intent_choices(known_intents()), "saved": request.query.get("enregistre"),
     })
 
 
