@@ -13,12 +13,14 @@ conversations of other CAEs, ``bot.conversation_cae.hidden_from``) becomes a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Collection, Iterable, Optional
 
 from sqlalchemy import (
-    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, inspect, select,
+    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, func, inspect, or_,
+    select,
 )
 
 from bot import settings
@@ -54,6 +56,7 @@ class TrackerReader:
     def __init__(self, url: Optional[str] = None) -> None:
         self.url = url or tracker_db_url()
         self.engine = create_engine(self.url, future=True)
+        self.cache = SummaryCache()
 
     def has_events(self) -> bool:
         return inspect(self.engine).has_table("events")
@@ -75,6 +78,25 @@ class TrackerReader:
                 bindparam("hidden", sorted(hidden), expanding=True, literal_execute=literal)))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def search(self, needle: str, hidden: Collection[str] = ()) -> set[str]:
+        """The conversations with a person's message containing ``needle`` (any case;
+        the JSON of the event may escape accents: both spellings are tried)."""
+        if not self.has_events() or not needle:
+            return set()
+        escaped = json.dumps(needle)[1:-1]
+
+        def like(text: str):
+            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return EVENTS.c.data.ilike(f"%{pattern}%", escape="\\")
+
+        query = (select(EVENTS.c.sender_id, EVENTS.c.data)
+                 .where(EVENTS.c.type_name == "user", or_(like(needle), like(escaped))))
+        lowered = needle.lower()
+        with self.engine.connect() as connection:
+            found = {sender for sender, data in connection.execute(query)
+                     if lowered in (_data({"data": data}).get("text") or "").lower()}
+        return found - set(hidden)
 
     def exists(self, sender_id: str) -> bool:
         if not self.has_events():
@@ -250,56 +272,135 @@ def _meaningful(user_turns: list[Turn]) -> str:
     return user_turns[0].text if user_turns else ""
 
 
-def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
-              only: Optional[Iterable[str]] = None) -> list[ConversationSummary]:
-    """Every conversation (or ``only`` these) but the ``hidden`` ones, newest first,
-    with what the filters need."""
+def _summary(conversation_id: str, rows: list[dict[str, Any]]) -> Optional[ConversationSummary]:
+    """What one conversation's events say (no review, handoff request or outcome yet)."""
+    user_turns = [t for t in turns(rows) if t.kind == "user"]
+    if not user_turns:
+        return None
+    users = [_data(r) for r in rows if r["type_name"] == "user"]
+    confidences = [t.confidence for t in user_turns
+                   if t.confidence is not None and not t.in_form and not t.click]
+    not_understood = sum(t.not_understood for t in user_turns)
+    return ConversationSummary(
+        conversation_id=conversation_id,
+        started_at=_at(rows[0]["timestamp"]),
+        last_at=_at(rows[-1]["timestamp"]),
+        channel=next((d.get("input_channel") for d in users if d.get("input_channel")), "") or "",
+        user_messages=len(user_turns),
+        lowest_confidence=min(confidences) if confidences else None,
+        fallback=not_understood > 0,
+        handoff=any(t.intent == "human_handoff" for t in user_turns),
+        outcome=None, reviewed=False, tags=[], note="",
+        texts=[t.text for t in user_turns],
+        not_understood=not_understood,
+        doubtful=sum(t.doubtful for t in user_turns),
+        first_text=_meaningful(user_turns),
+        last_text=user_turns[-1].text,
+    )
+
+
+def _grouped(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in reader.events(only, hidden=hidden):
+    for row in rows:
         grouped.setdefault(row["sender_id"], []).append(row)
-    ids = list(grouped)
+    return grouped
+
+
+def _with_our_tables(db: Database, found: list[ConversationSummary], all_ids: bool) -> None:
+    """Reviews, handoff requests and eligibility outcomes, in place."""
+    ids = [c.conversation_id for c in found]
     reviews = _reviews(db, ids)
     with db.reader() as s:
         handoff_query = select(HandoffRequest.conversation_id)
         outcome_query = (select(EligibilityOutcome.conversation_id, EligibilityOutcome.status)
                          .order_by(EligibilityOutcome.created_at))
-        if only is not None:
+        if not all_ids:
             handoff_query = handoff_query.where(HandoffRequest.conversation_id.in_(ids))
             outcome_query = outcome_query.where(EligibilityOutcome.conversation_id.in_(ids))
         handoffs = set(s.execute(handoff_query).scalars().all())
         outcomes = dict(s.execute(outcome_query).all())
+    for summary in found:
+        review = reviews.get(summary.conversation_id)
+        summary.handoff = summary.handoff or summary.conversation_id in handoffs
+        summary.outcome = outcomes.get(summary.conversation_id)
+        summary.reviewed = bool(review and review.reviewed)
+        summary.tags = [t for t in (review.tags.split(",") if review else []) if t]
+        summary.note = review.note if review else ""
+
+
+def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
+              only: Optional[Iterable[str]] = None,
+              events: Optional[list[dict[str, Any]]] = None) -> list[ConversationSummary]:
+    """Every conversation (or ``only`` these, whose ``events`` may be given) but the
+    ``hidden`` ones, newest first, with what the filters need.
+
+    Every conversation: from ``reader.cache``, kept up to date from the events
+    added since the last call (their texts are left out: ``with_texts`` reads
+    them for the conversations shown)."""
+    if only is None:
+        found = [replace(c) for cid, c in reader.cache.summaries(reader).items() if cid not in hidden]
+    else:
+        rows = events if events is not None else reader.events(only, hidden=hidden)
+        found = [c for cid, group in _grouped(rows).items() if (c := _summary(cid, group))]
+    _with_our_tables(db, found, all_ids=only is None)
+    found.sort(key=lambda c: c.last_at, reverse=True)
+    return found
+
+
+def with_texts(reader: TrackerReader, shown: list[ConversationSummary]) -> list[ConversationSummary]:
+    """The conversations shown, with their texts and previews read now (one query);
+    a conversation erased meanwhile is left out."""
+    fresh = {cid: _summary(cid, group)
+             for cid, group in _grouped(reader.events([c.conversation_id for c in shown])).items()}
     result = []
-    for conversation_id, rows in grouped.items():
-        users = [(_data(r), r) for r in rows if r["type_name"] == "user"]
-        if not users:
+    for summary in shown:
+        now = fresh.get(summary.conversation_id)
+        if now is None:  # erased meanwhile (events rewritten in place)
+            reader.cache.forget(summary.conversation_id)
             continue
-        user_turns = [t for t in turns(rows) if t.kind == "user"]
-        confidences = [t.confidence for t in user_turns
-                       if t.confidence is not None and not t.in_form and not t.click]
-        intents = {r["intent_name"] for _, r in users}
-        review = reviews.get(conversation_id)
-        not_understood = sum(t.not_understood for t in user_turns)
-        result.append(ConversationSummary(
-            conversation_id=conversation_id,
-            started_at=_at(rows[0]["timestamp"]),
-            last_at=_at(rows[-1]["timestamp"]),
-            channel=next((d.get("input_channel") for d, _ in users if d.get("input_channel")), "") or "",
-            user_messages=len(users),
-            lowest_confidence=min(confidences) if confidences else None,
-            fallback=not_understood > 0,
-            handoff=conversation_id in handoffs or "human_handoff" in intents,
-            outcome=outcomes.get(conversation_id),
-            reviewed=bool(review and review.reviewed),
-            tags=[t for t in (review.tags.split(",") if review else []) if t],
-            note=review.note if review else "",
-            texts=[d.get("text") or "" for d, _ in users],
-            not_understood=not_understood,
-            doubtful=sum(t.doubtful for t in user_turns),
-            first_text=_meaningful(user_turns),
-            last_text=user_turns[-1].text,
-        ))
-    result.sort(key=lambda c: c.last_at, reverse=True)
+        result.append(replace(summary, texts=now.texts, first_text=now.first_text, last_text=now.last_text,
+                              user_messages=now.user_messages))
     return result
+
+
+class SummaryCache:
+    """The summary of every conversation, without its texts, computed once and then
+    only for the conversations with events added since (``id`` above the last
+    one seen). Erasure rewrites events in place: the texts are never cached, and
+    ``with_texts`` rereads the rows shown."""
+
+    CHUNK = 500
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_id = 0
+        self._summaries: dict[str, ConversationSummary] = {}
+
+    def summaries(self, reader: "TrackerReader") -> dict[str, ConversationSummary]:
+        with self._lock:
+            if not reader.has_events():
+                return {}
+            with reader.engine.connect() as connection:
+                top = connection.execute(select(func.max(EVENTS.c.id))).scalar() or 0
+                changed = connection.execute(
+                    select(EVENTS.c.sender_id).where(EVENTS.c.id > self._last_id, EVENTS.c.id <= top)
+                    .distinct()).scalars().all()
+            for start in range(0, len(changed), self.CHUNK):
+                chunk = changed[start:start + self.CHUNK]
+                grouped = _grouped(reader.events(chunk))
+                for cid in chunk:
+                    summary = _summary(cid, grouped.get(cid, []))
+                    if summary is None:
+                        self._summaries.pop(cid, None)
+                    else:
+                        summary.texts, summary.first_text, summary.last_text = [], "", ""
+                        self._summaries[cid] = summary
+            self._last_id = top
+            return dict(self._summaries)
+
+    def forget(self, conversation_id: str) -> None:
+        with self._lock:
+            self._summaries.pop(conversation_id, None)
 
 
 @dataclass(frozen=True)
@@ -344,7 +445,7 @@ def matches(summary: ConversationSummary, f: Filters) -> bool:
         return False
     if f.tag and f.tag.lower() not in summary.tags:
         return False
-    if f.search:
+    if f.search and summary.texts:
         needle = f.search.lower()
         if not any(needle in text.lower() for text in summary.texts):
             return False

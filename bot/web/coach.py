@@ -175,6 +175,9 @@ def _in_scope(request: web.Request) -> list[transcripts.ConversationSummary]:
 def _filtered(request: web.Request, visible: list[transcripts.ConversationSummary]
               ) -> list[transcripts.ConversationSummary]:
     wanted = filters_from(request.query)
+    if wanted.search:
+        found = request.app[TRACKER_KEY].search(wanted.search)
+        visible = [c for c in visible if c.conversation_id in found]
     return [c for c in visible if transcripts.matches(c, wanted)]
 
 
@@ -208,7 +211,9 @@ async def conversations(request: web.Request) -> web.Response:
     page = min(page, pages)
     others = "&".join(f"{urlquote(k)}={urlquote(v)}" for k, v in request.query.items() if k != "page")
     return await render(request, "conversations.html", {
-        "conversations": found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], "total": len(found),
+        "conversations": transcripts.with_texts(request.app[TRACKER_KEY],
+                                                found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]),
+        "total": len(found),
         "not_understood": sum(1 for c in found if c.not_understood),
         "doubtful": sum(1 for c in found if c.doubtful),
         "page": page, "pages": pages, "page_link": f"/coach/conversations?{others}&page=" if others
@@ -227,7 +232,8 @@ async def conversation(request: web.Request) -> web.Response:
     events = request.app[TRACKER_KEY].events([cid])
     if not events:
         raise web.HTTPNotFound(text="Conversation inconnue.")
-    summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid])), None)
+    summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid],
+                                              events=events)), None)
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
         "choices": labels.intent_choices(known_intents()), "saved": request.query.get("enregistre"),

@@ -180,3 +180,36 @@ async def test_example_picker_preselects_the_prediction_with_french_titles(dash,
     assert "faq/what_is_cae" in (tmp_path / "training_examples.yml").read_text(encoding="utf-8")
     script = (await (await dash.get("/static/coach-examples.js")).text())
     assert "example-search" in script
+
+
+async def test_list_follows_new_events_and_erasure(dash, day_url, web_db):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from bot.privacy import scrub_tracker_events
+    from bot.transcripts import TrackerReader
+
+    ids, _ = await listed(dash, repli="oui")
+    assert set(ids) == {"conv-didyoumean", "conv-fallback"}
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=day_url.removeprefix("sqlite:///"))
+    tracker = await store.retrieve("conv-clear")
+    at = NOW.timestamp() + 600
+    tracker.update(UserUttered("blabla zorglub", intent={"name": "nlu_fallback", "confidence": 0.1},
+                               parse_data={"intent": {"name": "nlu_fallback", "confidence": 0.1}, "text": "x"},
+                               timestamp=at))
+    tracker.update(ActionExecuted("action_fallback_choices", timestamp=at + 1))
+    tracker.update(BotUttered(DID_YOU_MEAN, timestamp=at + 1))
+    await store.save(tracker)
+    store.engine.dispose()
+    ids, page = await listed(dash, repli="oui")
+    assert set(ids) == {"conv-didyoumean", "conv-fallback", "conv-clear"} and "blabla zorglub" in page
+    reader = TrackerReader(day_url)
+    scrub_tracker_events(reader, ["conv-clear"])
+    reader.dispose()
+    ids, page = await listed(dash, repli="oui")
+    assert "conv-clear" not in ids and "zorglub" not in page
+    _, page = await listed(dash, repli="oui")
+    assert "2 conversation(s), dont 2 avec un message non compris" in page
+    ids, _ = await listed(dash, q="zorglub")
+    assert ids == []
