@@ -5,6 +5,7 @@ One place: templates use the ``label`` filter (bot/web/coach.py), exports call
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping, Optional
 
 BOOKING = {
@@ -67,3 +68,19 @@ def intent_choices(intents: list[str]) -> list[tuple[str, str]]:
     """(id, French label) of every intent an example may be saved under, FAQ topics
     by their button title; sorted by label."""
     return sorted(((i, label("intent", i)) for i in intents), key=lambda c: c[1].lower())
+
+
+def example_choices() -> list[tuple[str, str]]:
+    """``intent_choices`` of every known intent, read again only when the domain or
+    the knowledge file changes (parsing them costs ~0.4 s)."""
+    from bot import settings
+    from bot.faq import KNOWLEDGE_FILE
+
+    return list(_example_choices(settings.DOMAIN_FILE.stat().st_mtime_ns, KNOWLEDGE_FILE.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=2)
+def _example_choices(domain_mtime: int, knowledge_mtime: int) -> tuple[tuple[str, str], ...]:
+    from bot.training_examples import known_intents
+
+    return tuple(intent_choices(known_intents()))

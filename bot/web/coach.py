@@ -26,7 +26,7 @@ from bot.storage.models import (
     HANDOFF_HANDLED, HANDOFF_OPEN, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
     Person, Place, utcnow,
 )
-from bot.training_examples import add_example, known_intents
+from bot.training_examples import add_example
 from bot.web import auth
 from bot.web import scope
 from bot.web.auth import login_required
@@ -236,7 +236,7 @@ async def conversation(request: web.Request) -> web.Response:
                                               events=events)), None)
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
-        "choices": labels.intent_choices(known_intents()), "saved": request.query.get("enregistre"),
+        "choices": labels.example_choices(), "saved": request.query.get("enregistre"),
     })
 
 
