@@ -9,15 +9,15 @@ from functools import lru_cache
 from typing import Mapping, Optional
 
 BOOKING = {
-    "registered": "Inscrit·e", "waitlisted": "Liste d'attente", "cancelled": "Annulée",
-    "attended": "Présent·e", "absent": "Absent·e", "excused": "Excusé·e",
+    "registered": "Inscrit", "waitlisted": "Liste d'attente", "cancelled": "Inscription annulée",
+    "attended": "Présent", "absent": "Absent", "excused": "Excusé",
 }
 SESSION = {"planned": "Ouverte", "closed": "Inscriptions closes", "cancelled": "Annulée"}
 PROGRESS = {"not_started": "Pas commencé", "in_progress": "En cours", "completed": "Terminé",
-            "validated": "Validé par un·e accompagnateur·rice"}
+            "validated": "Validé"}
 ELIGIBILITY = {"eligible": "Éligible", "redirect": "Réorientée", "not_eligible": "Non éligible",
                "to_review": "À examiner"}
-HANDOFF = {"open": "Ouverte", "handled": "Traitée"}
+HANDOFF = {"open": "ouverte", "handled": "traitée"}
 
 INTENTS = {
     "greet": "Salutation", "goodbye": "Au revoir", "thank": "Remerciement", "help": "Demande d'aide",
@@ -25,7 +25,7 @@ INTENTS = {
     "deny": "Non", "dont_know": "Je ne sais pas", "stop": "Arrêter", "ask_topic": "Question (FAQ)",
     "check_eligibility": "Vérifier son éligibilité", "book_session": "S'inscrire à une réunion",
     "choose_session": "Choisir une réunion", "cancel_booking": "Annuler une inscription",
-    "change_booking": "Changer de réunion", "human_handoff": "Parler à un·e conseiller·e",
+    "change_booking": "Changer de réunion", "human_handoff": "Parler à un conseiller",
     "link_account": "Relier son compte", "where_am_i": "Où en suis-je ?",
     "continue_training": "Continuer la formation", "answer_check": "Réponse à un quiz",
     "objective_done": "Objectif terminé", "break_even_calc": "Calcul du seuil de rentabilité",

@@ -23,7 +23,7 @@ from bot.booking import service
 from bot.booking.errors import BookingError
 from bot.booking.texts import format_when
 from bot.storage.models import (
-    HANDOFF_HANDLED, HANDOFF_OPEN, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
+    CANCELLED, HANDOFF_HANDLED, HANDOFF_OPEN, SESSION_CANCELLED, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
     Person, Place, utcnow,
 )
 from bot.training_examples import add_example
@@ -470,18 +470,25 @@ async def attendance(request: web.Request) -> web.Response:
 
 # --------------------------------------------------------------------------- exports
 
-ENDI_SITUATION = {"candidate": "Candidat", "convention": "En convention",
-                  "salaried": "Entrepreneur salarié", "out": "Sortie"}
-ENDI_ATTENDANCE = {"registered": "Inscrit", "waitlisted": "Liste d'attente", "cancelled": "Annulé",
-                   "attended": "Présent", "absent": "Absent", "excused": "Excusé"}
-
-
 def csv_cell(value: Any) -> str:
-    """A cell that spreadsheets will not run as a formula."""
+    """A cell that spreadsheets will not run as a formula: a text starting with
+    ``=``, ``@``, a tab or a carriage return, or with ``+``/``-`` not followed by a
+    digit, gets a leading apostrophe; a phone number like ``+33 6 12…`` stays as is."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    first, second = text[:1], text[1:2]
+    if first in ("=", "@", "\t", "\r") or (first in ("+", "-") and not second.isdigit()):
         text = "'" + text
     return text
+
+
+def local_time(moment) -> str:
+    """Paris time, to the minute (as a spreadsheet reads it)."""
+    return moment.astimezone(service_tz()).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+# enDI's attendance wording for an information session (labels.BOOKING otherwise).
+ENDI_ATTENDANCE = {"registered": "Inscrit", "waitlisted": "Liste d'attente", "attended": "Présent",
+                   "absent": "Absent", "excused": "Excusé"}
 
 
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
@@ -495,8 +502,10 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
                                  "Cache-Control": "no-store"})
 
 
-def _enrolled(db, person_id: int) -> bool:
-    return bool(curriculum.person_progress(db, person_id)["modules"])
+def _place(session: InfoSession) -> tuple[str, str]:
+    if session.place is None or session.place.is_video:
+        return "Visioconférence", ""
+    return session.place.name, session.place.city or ""
 
 
 @login_required
@@ -505,32 +514,33 @@ async def export(request: web.Request) -> web.Response:
     coach = request["coach"]
     db = _db(request)
     if what == "conversations":
-        rows = [[c.conversation_id, c.started_at.isoformat(), c.last_at.isoformat(), c.channel,
+        rows = [[c.conversation_id, local_time(c.started_at), local_time(c.last_at), c.channel,
                  c.user_messages, "" if c.lowest_confidence is None else f"{c.lowest_confidence:.2f}",
-                 "oui" if c.fallback else "non", "oui" if c.handoff else "non", c.outcome or "",
-                 "oui" if c.reviewed else "non", ",".join(c.tags)]
+                 c.not_understood, c.doubtful, "oui" if c.handoff else "non",
+                 labels.label("eligibility", c.outcome), "oui" if c.reviewed else "non", ", ".join(c.tags)]
                 for c in _filtered(request, _in_scope(request))]
-        return _csv("conversations", ["conversation", "debut", "fin", "canal", "messages",
-                                      "confiance_min", "repli", "conseiller", "eligibilite",
-                                      "relu", "etiquettes"], rows)
+        return _csv("conversations", ["Conversation", "Début", "Dernier message", "Canal", "Messages",
+                                      "Confiance min.", "Non compris", "Douteux", "Conseiller demandé",
+                                      "Éligibilité", "Relue", "Étiquettes"], rows)
     with db.reader() as s:
         bookings = [b for b in s.execute(select(Booking).order_by(Booking.created_at)).scalars().all()
                     if coach.can_see_cae(b.session.cae_id)]
         if what == "bookings":
-            rows = [[b.reference, b.status, b.person.first_name, b.person.last_name, b.person.email,
-                     b.person.phone, b.session.cae.name, b.session.starts_at.isoformat(),
-                     b.created_at.isoformat()] for b in bookings]
-            return _csv("inscriptions", ["reference", "statut", "prenom", "nom", "email", "telephone",
-                                         "cae", "reunion", "inscrit_le"], rows)
+            rows = [[b.reference, labels.label("booking", b.status), b.person.first_name, b.person.last_name,
+                     b.person.email, b.person.phone, b.session.cae.name, local_time(b.session.starts_at),
+                     *_place(b.session), labels.label("session", b.session.status), local_time(b.created_at)]
+                    for b in bookings]
+            return _csv("inscriptions", ["Référence", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
+                                         "CAE", "Réunion", "Lieu", "Ville", "Réunion : statut",
+                                         "Inscrit le"], rows)
         if what == "endi":
-            rows = []
-            for b in bookings:
-                p = b.person
-                situation = "out" if p.erased_at else ("convention" if _enrolled(db, p.id) else "candidate")
-                rows.append([p.last_name, p.first_name, p.email, p.phone, ENDI_SITUATION[situation],
-                             b.session.starts_at.astimezone(service_tz()).strftime("%d/%m/%Y"),
-                             ENDI_ATTENDANCE.get(b.status, b.status), b.session.cae.name])
-            return _csv("endi", ["Nom", "Prénom", "E-mail", "Téléphone", "Situation",
-                                 "Date de la réunion d'information", "Statut de présence",
-                                 "Structure"], rows)
+            # Live rows only: no erased person, no cancelled booking, no cancelled session.
+            rows = [[b.person.last_name, b.person.first_name, b.person.email, b.person.phone,
+                     b.session.starts_at.astimezone(service_tz()).strftime("%d/%m/%Y"),
+                     *_place(b.session), ENDI_ATTENDANCE[b.status], b.session.cae.name]
+                    for b in bookings
+                    if b.person.erased_at is None and b.status != CANCELLED
+                    and b.session.status != SESSION_CANCELLED]
+            return _csv("endi", ["Nom", "Prénom", "E-mail 1", "Tél. mobile", "Date info coll",
+                                 "Lieu", "Ville", "Présence", "Structure"], rows)
     raise web.HTTPNotFound()
