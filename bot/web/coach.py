@@ -43,6 +43,7 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
     env.filters["label"] = lambda code, kind: labels.label(kind, code)
     app[TRACKER_KEY] = transcripts.TrackerReader(tracker_url)
     app.on_cleanup.append(_dispose_tracker)
+    app.on_startup.append(_warm_labels)
     # Numeric ids: at most 9 digits (they fit every integer column); anything else is a 404.
     app.router.add_get("/coach/login", login_page)
     app.router.add_post("/coach/login", login_submit)
@@ -65,6 +66,14 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
     app.router.add_post(r"/coach/sessions/{sid:\d{1,9}}/cancel", session_cancel)
     app.router.add_post("/coach/bookings/{ref}/attendance", attendance)
     app.router.add_get("/coach/export/{what}.csv", export)
+
+
+async def _warm_labels(app: web.Application) -> None:
+    """Parse the domain and FAQ titles once at start (~0.4 s), not on a coach's first page."""
+    try:
+        labels.example_choices()
+    except (OSError, ValueError):  # a broken file shows on the page that needs it
+        pass
 
 
 async def _dispose_tracker(app: web.Application) -> None:
