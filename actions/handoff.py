@@ -22,7 +22,8 @@ class ValidateHandoffForm(FormValidationAction):
             dispatcher.utter_message(text="Je n'ai pas reconnu d'adresse e-mail ni de numéro. "
                                           "Tapez l'un ou l'autre, ou « non » pour rester anonyme.")
             return {"handoff_contact": None}
-        return {"handoff_contact": contact.get("email") or contact.get("phone") or NO_CONTACT}
+        # The whole answer when it holds a contact: the action keeps the rest as a note.
+        return {"handoff_contact": str(value).strip()[:400] if contact else NO_CONTACT}
 
 
 def last_words(tracker) -> str:
@@ -41,13 +42,12 @@ class ActionHandoffRequest(Action):
         return "action_handoff_request"
 
     async def run(self, dispatcher, tracker, domain):
-        contact = tracker.get_slot("handoff_contact") or NO_CONTACT
-        email = contact if "@" in contact else None
-        phone = contact if contact != NO_CONTACT and not email else None
+        contact = parse_contact(str(tracker.get_slot("handoff_contact") or NO_CONTACT)) or {}
+        email, phone = contact.get("email"), contact.get("phone")
         channel = (tracker.get_latest_input_channel() or None)
         try:
             create_request(get_database(), tracker.sender_id, channel, last_words(tracker),
-                           email=email, phone=phone)
+                           email=email, phone=phone, note=contact.get("note"))
         except Exception:  # noqa: BLE001
             logger.exception("could not store the handoff request")
             dispatcher.utter_message(text="Désolé, je n'ai pas pu transmettre votre demande. "

@@ -36,3 +36,16 @@ def decide_topic(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -
     if confidence >= MIN_CONFIDENCE and confidence - runner_up >= MIN_MARGIN:
         return TopicDecision(topic, confidence)
     return TopicDecision(None, confidence)
+
+# The dashboard flags an answered topic as doubtful (to be checked by a coach)
+# when it passed the thresholds above by little.
+DOUBT_CONFIDENCE = MIN_CONFIDENCE + 0.2
+DOUBT_MARGIN = MIN_MARGIN * 2
+
+
+def topic_ranking(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") -> list[tuple[str, float]]:
+    """(topic, score) of the FAQ ranking, best first."""
+    selectors = parse_data.get("response_selector") or {}
+    selector = selectors.get(retrieval_intent) or selectors.get("default") or {}
+    return [((r.get("intent_response_key") or "").split("/", 1)[-1], float(r.get("confidence") or 0.0))
+            for r in selector.get("ranking") or [] if r.get("intent_response_key")]

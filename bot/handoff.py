@@ -23,26 +23,51 @@ NO_CONTACT_WORDS = re.compile(r"^(non|nan|non merci|pas besoin|anonyme|je prefer
                               re.IGNORECASE)
 
 
+EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d .\-()/]{6,20}\d(?!\w)")
+MAX_NOTE = 300
+
+
+def _note(text: str, found: str) -> str:
+    """What the person wrote around their contact details ("plutôt le matin")."""
+    rest = " ".join(text.replace(found, " ", 1).split())
+    return rest.strip(" ,;:.-–—").strip()[:MAX_NOTE]
+
+
 def parse_contact(text: str) -> Optional[dict]:
-    """``{"email": ...}`` or ``{"phone": ...}`` from the person's answer, ``{}`` when
-    they prefer to stay anonymous, None when it is neither."""
+    """``{"email": ...}`` or ``{"phone": ...}`` found anywhere in the person's
+    answer, with ``"note"``: the rest of it, if any ("07 81 22 33 44, plutôt le
+    matin"); ``{}`` when they prefer to stay anonymous; None when it is neither."""
     value = (text or "").strip()
     if NO_CONTACT_WORDS.match(value):
         return {}
-    email = clean_email(value) if "@" in value else None
-    if email:
-        return {"email": email}
-    phone = clean_phone(value)
-    if phone and phone != NO_PHONE:
-        return {"phone": phone}
-    return None
+    contact: dict = {}
+    for match in EMAIL_IN_TEXT.finditer(value):
+        email = clean_email(match.group().strip(".'"))
+        if email:
+            contact = {"email": email, "note": _note(value, match.group())}
+            break
+    if not contact:
+        for match in PHONE_IN_TEXT.finditer(value):
+            phone = clean_phone(match.group())
+            if phone and phone != NO_PHONE:
+                contact = {"phone": phone, "note": _note(value, match.group())}
+                break
+    if not contact:
+        return None
+    if not contact["note"]:
+        del contact["note"]
+    return contact
 
 
 def create_request(db: Database, conversation_id: Optional[str], channel: Optional[str],
                    reason: str, email: Optional[str] = None, phone: Optional[str] = None,
-                   name: Optional[str] = None) -> int:
-    """Open a request; contact details given here count as consented to, now."""
+                   name: Optional[str] = None, note: Optional[str] = None) -> int:
+    """Open a request; contact details given here count as consented to, now.
+    ``note``: what the person added to them ("plutôt le matin"), kept with the reason."""
     consented = bool(email or phone)
+    if consented and note:
+        reason = f"{reason or ''}\nPrécision sur le contact : {note[:MAX_NOTE]}".strip()
     person_id = linked_person(db, str(conversation_id), proven_only=False) if conversation_id else None
 
     def work(s) -> int:

@@ -13,19 +13,25 @@ conversations of other CAEs, ``bot.conversation_cae.hidden_from``) becomes a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Collection, Iterable, Optional
 
 from sqlalchemy import (
-    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, inspect, select,
+    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, func, inspect, or_,
+    select,
 )
 
 from bot import settings
+from bot.answering import DOUBT_CONFIDENCE, DOUBT_MARGIN, topic_ranking
 from bot.storage.db import Database
 from bot.storage.models import ConversationReview, EligibilityOutcome, HandoffRequest, utcnow
 
 FALLBACK_ACTIONS = {"action_fallback_choices", "action_default_fallback"}
+FAQ_ACTIONS = {"action_answer_faq", "action_answer_topic"}
+DID_YOU_MEAN = "utter_did_you_mean"
+DID_YOU_MEAN_TEXT = "Je ne suis pas sûr d'avoir bien compris"
 FALLBACK_INTENTS = {"nlu_fallback"}
 MAX_SQLITE_PARAMS = 30000
 
@@ -50,6 +56,7 @@ class TrackerReader:
     def __init__(self, url: Optional[str] = None) -> None:
         self.url = url or tracker_db_url()
         self.engine = create_engine(self.url, future=True)
+        self.cache = SummaryCache()
 
     def has_events(self) -> bool:
         return inspect(self.engine).has_table("events")
@@ -71,6 +78,25 @@ class TrackerReader:
                 bindparam("hidden", sorted(hidden), expanding=True, literal_execute=literal)))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def search(self, needle: str, hidden: Collection[str] = ()) -> set[str]:
+        """The conversations with a person's message containing ``needle`` (any case;
+        the JSON of the event may escape accents: both spellings are tried)."""
+        if not self.has_events() or not needle:
+            return set()
+        escaped = json.dumps(needle)[1:-1]
+
+        def like(text: str):
+            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return EVENTS.c.data.ilike(f"%{pattern}%", escape="\\")
+
+        query = (select(EVENTS.c.sender_id, EVENTS.c.data)
+                 .where(EVENTS.c.type_name == "user", or_(like(needle), like(escaped))))
+        lowered = needle.lower()
+        with self.engine.connect() as connection:
+            found = {sender for sender, data in connection.execute(query)
+                     if lowered in (_data({"data": data}).get("text") or "").lower()}
+        return found - set(hidden)
 
     def exists(self, sender_id: str) -> bool:
         if not self.has_events():
@@ -95,6 +121,24 @@ class Turn:
     buttons: list[dict[str, str]] = field(default_factory=list)
     name: Optional[str] = None  # action or slot name
     value: Any = None  # slot value
+    # user turns: what the assistant made of the message
+    topic: Optional[str] = None
+    topic_score: Optional[float] = None
+    runner_up: Optional[str] = None
+    runner_up_score: Optional[float] = None
+    click: Optional[str] = None  # the title of the button clicked
+    in_form: bool = False
+    actions: list[str] = field(default_factory=list)
+    changed: list[tuple[str, Any]] = field(default_factory=list)
+    not_understood: bool = False
+    doubtful: bool = False
+
+    @property
+    def prediction(self) -> Optional[str]:
+        """What an example of this message would be saved under by default."""
+        if self.topic and self.intent in ("faq", "ask_topic"):
+            return f"faq/{self.topic}"
+        return self.intent
 
 
 @dataclass
@@ -105,13 +149,17 @@ class ConversationSummary:
     channel: str
     user_messages: int
     lowest_confidence: Optional[float]
-    fallback: bool
+    fallback: bool  # at least one message not understood
     handoff: bool
     outcome: Optional[str]
     reviewed: bool
     tags: list[str]
     note: str
     texts: list[str] = field(default_factory=list, repr=False)
+    not_understood: int = 0
+    doubtful: int = 0
+    first_text: str = ""  # the first meaningful message
+    last_text: str = ""
 
 
 def _at(timestamp: Optional[float]) -> datetime:
@@ -125,74 +173,250 @@ def _data(row: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
+HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
+BOOKKEEPING_SLOTS = {"requested_slot"}
+SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny"}
+
+
+def _is_did_you_mean(data: dict[str, Any]) -> bool:
+    metadata = data.get("metadata") or {}
+    return (metadata.get("utter_action") == DID_YOU_MEAN
+            or (data.get("text") or "").startswith(DID_YOU_MEAN_TEXT))
+
+
+def _clicked(text: str, buttons: list[dict[str, str]]) -> Optional[str]:
+    if not text.startswith("/"):
+        return None
+    for button in buttons:
+        if (button.get("payload") or "").strip() == text.strip():
+            return button.get("title") or text
+    return None
+
+
 def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
-    result = []
+    """The transcript, each user turn annotated with what the assistant made of it
+    (intent or FAQ topic, runner-up, answering actions, slots that changed) and
+    the triage signals: not understood (fallback or "did you mean" choices, never
+    for an answer a form asked for) and doubtful (a topic answered by a small
+    score or margin)."""
+    result: list[Turn] = []
+    slots: dict[str, Any] = {}
+    loop: Optional[str] = None
+    buttons: list[dict[str, str]] = []
+    current: Optional[Turn] = None
     for row in events:
         data = _data(row)
         kind = row["type_name"]
         at = _at(row["timestamp"])
-        if kind == "user":
-            intent = (data.get("parse_data") or {}).get("intent") or {}
-            result.append(Turn("user", at, data.get("text") or "", intent.get("name"),
-                               intent.get("confidence")))
+        if kind == "active_loop":
+            loop = data.get("name")
+        elif kind == "user":
+            parse = data.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            text = data.get("text") or ""
+            current = Turn("user", at, text, intent.get("name"), intent.get("confidence"))
+            current.in_form = bool(loop or slots.get("requested_slot"))
+            current.click = _clicked(text, buttons)
+            ranking = topic_ranking(parse)
+            if ranking and current.intent in ("faq", "ask_topic"):
+                current.topic, current.topic_score = ranking[0]
+                if len(ranking) > 1:
+                    current.runner_up, current.runner_up_score = ranking[1]
+            if current.intent in FALLBACK_INTENTS and not current.in_form:
+                current.not_understood = True
+            if (not current.click and not current.in_form and current.confidence is not None
+                    and current.confidence < DOUBT_CONFIDENCE and current.intent not in FALLBACK_INTENTS):
+                current.doubtful = True
+            result.append(current)
         elif kind == "bot":
             buttons = ((data.get("data") or {}).get("buttons") or [])
+            if current is not None and _is_did_you_mean(data):
+                current.not_understood = True
             result.append(Turn("bot", at, data.get("text") or "", buttons=buttons))
-        elif kind == "action" and row["action_name"] not in ("action_listen", "action_session_start"):
-            result.append(Turn("action", at, name=row["action_name"]))
-        elif kind == "slot" and data.get("name") not in ("requested_slot",):
-            result.append(Turn("slot", at, name=data.get("name"), value=data.get("value")))
+        elif kind == "action" and row["action_name"] not in HIDDEN_ACTIONS:
+            name = row["action_name"]
+            if current is not None:
+                current.actions.append(name)
+                if name in FALLBACK_ACTIONS:
+                    current.not_understood = True
+                if name in FAQ_ACTIONS and current.topic_score is not None and not current.click:
+                    margin = current.topic_score - (current.runner_up_score or 0.0)
+                    if current.topic_score < DOUBT_CONFIDENCE or margin < DOUBT_MARGIN:
+                        current.doubtful = True
+            result.append(Turn("action", at, name=name))
+        elif kind == "slot":
+            name = data.get("name")
+            value = data.get("value")
+            if name not in BOOKKEEPING_SLOTS and slots.get(name) != value and current is not None:
+                current.changed = [(n, v) for n, v in current.changed if n != name] + [(name, value)]
+            slots[name] = value
+        elif kind in ("restart", "session_started"):
+            slots, loop = {}, None
+    for turn in result:
+        if turn.not_understood:
+            turn.doubtful = False
     return result
 
 
-def _reviews(db: Database, ids: list[str]) -> dict[str, ConversationReview]:
+def _reviews(db: Database, ids: Optional[list[str]]) -> dict[str, tuple[bool, str, str]]:
+    """conversation id -> (reviewed, tags, note), of these conversations (None: all)."""
+    query = select(ConversationReview.conversation_id, ConversationReview.reviewed,
+                   ConversationReview.tags, ConversationReview.note)
+    if ids is not None:
+        query = query.where(ConversationReview.conversation_id.in_(ids))
     with db.reader() as s:
-        rows = s.execute(select(ConversationReview).where(
-            ConversationReview.conversation_id.in_(ids))).scalars().all()
-        return {r.conversation_id: r for r in rows}
+        return {cid: (bool(reviewed), tags or "", note or "") for cid, reviewed, tags, note in s.execute(query)}
+
+
+def _meaningful(user_turns: list[Turn]) -> str:
+    for turn in user_turns:
+        if not turn.click and not turn.in_form and turn.intent not in SMALL_TALK and turn.text.strip():
+            return turn.text
+    return user_turns[0].text if user_turns else ""
+
+
+def _summary(conversation_id: str, rows: list[dict[str, Any]]) -> Optional[ConversationSummary]:
+    """What one conversation's events say (no review, handoff request or outcome yet)."""
+    user_turns = [t for t in turns(rows) if t.kind == "user"]
+    if not user_turns:
+        return None
+    users = [_data(r) for r in rows if r["type_name"] == "user"]
+    confidences = [t.confidence for t in user_turns
+                   if t.confidence is not None and not t.in_form and not t.click]
+    not_understood = sum(t.not_understood for t in user_turns)
+    return ConversationSummary(
+        conversation_id=conversation_id,
+        started_at=_at(rows[0]["timestamp"]),
+        last_at=_at(rows[-1]["timestamp"]),
+        channel=next((d.get("input_channel") for d in users if d.get("input_channel")), "") or "",
+        user_messages=len(user_turns),
+        lowest_confidence=min(confidences) if confidences else None,
+        fallback=not_understood > 0,
+        handoff=any(t.intent == "human_handoff" for t in user_turns),
+        outcome=None, reviewed=False, tags=[], note="",
+        texts=[t.text for t in user_turns],
+        not_understood=not_understood,
+        doubtful=sum(t.doubtful for t in user_turns),
+        first_text=_meaningful(user_turns),
+        last_text=user_turns[-1].text,
+    )
+
+
+def _grouped(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["sender_id"], []).append(row)
+    return grouped
+
+
+def _with_our_tables(db: Database, found: list[ConversationSummary], all_ids: bool) -> None:
+    """Reviews, handoff requests and eligibility outcomes, in place: the summaries
+    concerned are replaced by copies (the others, shared with the cache, already
+    hold the defaults: not reviewed, no tag, no outcome)."""
+    ids = [c.conversation_id for c in found]
+    reviews = _reviews(db, None if all_ids else ids)
+    with db.reader() as s:
+        handoff_query = select(HandoffRequest.conversation_id)
+        outcome_query = (select(EligibilityOutcome.conversation_id, EligibilityOutcome.status)
+                         .order_by(EligibilityOutcome.created_at))
+        if not all_ids:
+            handoff_query = handoff_query.where(HandoffRequest.conversation_id.in_(ids))
+            outcome_query = outcome_query.where(EligibilityOutcome.conversation_id.in_(ids))
+        handoffs = set(s.execute(handoff_query).scalars().all())
+        outcomes = dict(s.execute(outcome_query).all())
+    concerned = reviews.keys() | handoffs | outcomes.keys()
+    for index, summary in enumerate(found):
+        if summary.conversation_id not in concerned:
+            continue
+        summary = found[index] = _clone(summary)
+        reviewed, tags, note = reviews.get(summary.conversation_id, (False, "", ""))
+        summary.handoff = summary.handoff or summary.conversation_id in handoffs
+        summary.outcome = outcomes.get(summary.conversation_id)
+        summary.reviewed, summary.note = reviewed, note
+        summary.tags = [t for t in tags.split(",") if t]
+
+
+def _clone(summary: ConversationSummary) -> ConversationSummary:
+    """A shallow copy."""
+    clone = object.__new__(ConversationSummary)
+    clone.__dict__.update(summary.__dict__)
+    return clone
 
 
 def summaries(db: Database, reader: TrackerReader, hidden: Collection[str] = (),
-              only: Optional[Iterable[str]] = None) -> list[ConversationSummary]:
-    """Every conversation (or ``only`` these) but the ``hidden`` ones, newest first,
-    with what the filters need."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in reader.events(only, hidden=hidden):
-        grouped.setdefault(row["sender_id"], []).append(row)
-    ids = list(grouped)
-    reviews = _reviews(db, ids)
-    with db.reader() as s:
-        handoffs = set(s.execute(select(HandoffRequest.conversation_id)).scalars().all())
-        outcomes = dict(s.execute(select(EligibilityOutcome.conversation_id, EligibilityOutcome.status)
-                                  .order_by(EligibilityOutcome.created_at)).all())
+              only: Optional[Iterable[str]] = None,
+              events: Optional[list[dict[str, Any]]] = None) -> list[ConversationSummary]:
+    """Every conversation (or ``only`` these, whose ``events`` may be given) but the
+    ``hidden`` ones, newest first, with what the filters need.
+
+    Every conversation: from ``reader.cache``, kept up to date from the events
+    added since the last call (their texts are left out: ``with_texts`` reads
+    them for the conversations shown)."""
+    if only is None:
+        # Shared with the cache: never changed in place (``_with_our_tables`` copies).
+        found = [c for cid, c in reader.cache.summaries(reader).items() if cid not in hidden]
+    else:
+        rows = events if events is not None else reader.events(only, hidden=hidden)
+        found = [c for cid, group in _grouped(rows).items() if (c := _summary(cid, group))]
+    _with_our_tables(db, found, all_ids=only is None)
+    found.sort(key=lambda c: c.last_at, reverse=True)
+    return found
+
+
+def with_texts(reader: TrackerReader, shown: list[ConversationSummary]) -> list[ConversationSummary]:
+    """The conversations shown, with their texts and previews read now (one query);
+    a conversation erased meanwhile is left out."""
+    fresh = {cid: _summary(cid, group)
+             for cid, group in _grouped(reader.events([c.conversation_id for c in shown])).items()}
     result = []
-    for conversation_id, rows in grouped.items():
-        users = [(_data(r), r) for r in rows if r["type_name"] == "user"]
-        if not users:
+    for summary in shown:
+        now = fresh.get(summary.conversation_id)
+        if now is None:  # erased meanwhile (events rewritten in place)
+            reader.cache.forget(summary.conversation_id)
             continue
-        confidences = [((d.get("parse_data") or {}).get("intent") or {}).get("confidence")
-                       for d, _ in users]
-        confidences = [c for c in confidences if c is not None]
-        intents = {r["intent_name"] for _, r in users}
-        actions = {r["action_name"] for r in rows if r["type_name"] == "action"}
-        review = reviews.get(conversation_id)
-        result.append(ConversationSummary(
-            conversation_id=conversation_id,
-            started_at=_at(rows[0]["timestamp"]),
-            last_at=_at(rows[-1]["timestamp"]),
-            channel=next((d.get("input_channel") for d, _ in users if d.get("input_channel")), "") or "",
-            user_messages=len(users),
-            lowest_confidence=min(confidences) if confidences else None,
-            fallback=bool(intents & FALLBACK_INTENTS or actions & FALLBACK_ACTIONS),
-            handoff=conversation_id in handoffs or "human_handoff" in intents,
-            outcome=outcomes.get(conversation_id),
-            reviewed=bool(review and review.reviewed),
-            tags=[t for t in (review.tags.split(",") if review else []) if t],
-            note=review.note if review else "",
-            texts=[d.get("text") or "" for d, _ in users],
-        ))
-    result.sort(key=lambda c: c.last_at, reverse=True)
+        result.append(replace(summary, texts=now.texts, first_text=now.first_text, last_text=now.last_text,
+                              user_messages=now.user_messages))
     return result
+
+
+class SummaryCache:
+    """The summary of every conversation, without its texts, computed once and then
+    only for the conversations with events added since (``id`` above the last
+    one seen). Erasure rewrites events in place: the texts are never cached, and
+    ``with_texts`` rereads the rows shown."""
+
+    CHUNK = 500
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_id = 0
+        self._summaries: dict[str, ConversationSummary] = {}
+
+    def summaries(self, reader: "TrackerReader") -> dict[str, ConversationSummary]:
+        with self._lock:
+            if not reader.has_events():
+                return {}
+            with reader.engine.connect() as connection:
+                top = connection.execute(select(func.max(EVENTS.c.id))).scalar() or 0
+                changed = connection.execute(
+                    select(EVENTS.c.sender_id).where(EVENTS.c.id > self._last_id, EVENTS.c.id <= top)
+                    .distinct()).scalars().all()
+            for start in range(0, len(changed), self.CHUNK):
+                chunk = changed[start:start + self.CHUNK]
+                grouped = _grouped(reader.events(chunk))
+                for cid in chunk:
+                    summary = _summary(cid, grouped.get(cid, []))
+                    if summary is None:
+                        self._summaries.pop(cid, None)
+                    else:
+                        summary.texts, summary.first_text, summary.last_text = [], "", ""
+                        self._summaries[cid] = summary
+            self._last_id = top
+            return dict(self._summaries)
+
+    def forget(self, conversation_id: str) -> None:
+        with self._lock:
+            self._summaries.pop(conversation_id, None)
 
 
 @dataclass(frozen=True)
@@ -200,7 +424,8 @@ class Filters:
     since: Optional[date] = None
     until: Optional[date] = None
     channel: Optional[str] = None
-    fallback: Optional[bool] = None
+    fallback: Optional[bool] = None  # at least one message not understood
+    doubtful: Optional[bool] = None  # at least one doubtful answer
     below: Optional[float] = None  # lowest intent confidence under this
     handoff: Optional[bool] = None
     outcome: Optional[str] = None
@@ -209,14 +434,22 @@ class Filters:
     search: Optional[str] = None
 
 
+def _paris_day(moment: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Paris")).date()
+
+
 def matches(summary: ConversationSummary, f: Filters) -> bool:
-    if f.since and summary.last_at.date() < f.since:
+    if f.since and _paris_day(summary.last_at) < f.since:
         return False
-    if f.until and summary.started_at.date() > f.until:
+    if f.until and _paris_day(summary.started_at) > f.until:
         return False
     if f.channel and summary.channel != f.channel:
         return False
     if f.fallback is not None and summary.fallback != f.fallback:
+        return False
+    if f.doubtful is not None and (summary.doubtful > 0) != f.doubtful:
         return False
     if f.below is not None and (summary.lowest_confidence is None or summary.lowest_confidence >= f.below):
         return False
@@ -228,7 +461,7 @@ def matches(summary: ConversationSummary, f: Filters) -> bool:
         return False
     if f.tag and f.tag.lower() not in summary.tags:
         return False
-    if f.search:
+    if f.search and summary.texts:
         needle = f.search.lower()
         if not any(needle in text.lower() for text in summary.texts):
             return False
@@ -261,4 +494,11 @@ def save_review(db: Database, conversation_id: str, coach_id: int, tags: str, no
 
 
 def yesterday() -> date:
-    return (utcnow() - timedelta(days=1)).date()
+    return today() - timedelta(days=1)
+
+
+def today() -> date:
+    """Today in Paris (the coaches' day)."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Europe/Paris")).date()

@@ -9,23 +9,24 @@ import csv
 import io
 from datetime import date
 from typing import Any, Optional
+from urllib.parse import quote as urlquote
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import transcripts
+from bot import labels, transcripts
 from bot.curriculum import service as curriculum
 from bot.booking import coach as coach_ops
 from bot.booking import service
 from bot.booking.errors import BookingError
 from bot.booking.texts import format_when
 from bot.storage.models import (
-    HANDOFF_HANDLED, HANDOFF_OPEN, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
+    CANCELLED, HANDOFF_HANDLED, HANDOFF_OPEN, SESSION_CANCELLED, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
     Person, Place, utcnow,
 )
-from bot.training_examples import add_example, known_intents
+from bot.training_examples import add_example
 from bot.web import auth
 from bot.web import scope
 from bot.web.auth import login_required
@@ -39,8 +40,10 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
                                autoescape=jinja2.select_autoescape(default=True))
     env.filters["when"] = lambda d: d.astimezone(service_tz()).strftime("%d/%m/%Y %H:%M") if d else ""
     env.filters["session_when"] = lambda s: format_when(s.starts_at, s.ends_at)
+    env.filters["label"] = lambda code, kind: labels.label(kind, code)
     app[TRACKER_KEY] = transcripts.TrackerReader(tracker_url)
     app.on_cleanup.append(_dispose_tracker)
+    app.on_startup.append(_warm_labels)
     # Numeric ids: at most 9 digits (they fit every integer column); anything else is a 404.
     app.router.add_get("/coach/login", login_page)
     app.router.add_post("/coach/login", login_submit)
@@ -63,6 +66,14 @@ def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None
     app.router.add_post(r"/coach/sessions/{sid:\d{1,9}}/cancel", session_cancel)
     app.router.add_post("/coach/bookings/{ref}/attendance", attendance)
     app.router.add_get("/coach/export/{what}.csv", export)
+
+
+async def _warm_labels(app: web.Application) -> None:
+    """Parse the domain and FAQ titles once at start (~0.4 s), not on a coach's first page."""
+    try:
+        labels.example_choices()
+    except (OSError, ValueError):  # a broken file shows on the page that needs it
+        pass
 
 
 async def _dispose_tracker(app: web.Application) -> None:
@@ -156,6 +167,7 @@ def filters_from(query) -> transcripts.Filters:
     return transcripts.Filters(
         since=_date(query.get("du")), until=_date(query.get("au")),
         channel=query.get("canal") or None, fallback=_flag(query.get("repli")),
+        doubtful=_flag(query.get("doute")),
         below=_float(query.get("confiance_sous")), handoff=_flag(query.get("conseiller")),
         outcome=query.get("eligibilite") or None, reviewed=_flag(query.get("relu")),
         tag=(query.get("etiquette") or "").strip().lower() or None,
@@ -172,6 +184,9 @@ def _in_scope(request: web.Request) -> list[transcripts.ConversationSummary]:
 def _filtered(request: web.Request, visible: list[transcripts.ConversationSummary]
               ) -> list[transcripts.ConversationSummary]:
     wanted = filters_from(request.query)
+    if wanted.search:
+        found = request.app[TRACKER_KEY].search(wanted.search)
+        visible = [c for c in visible if c.conversation_id in found]
     return [c for c in visible if transcripts.matches(c, wanted)]
 
 
@@ -185,15 +200,36 @@ def _own_conversation(request: web.Request) -> str:
     return cid
 
 
+PAGE_SIZE = 50
+
+
+def _page(query) -> int:
+    try:
+        return max(1, min(int(query.get("page") or 1), 100000))
+    except ValueError:
+        return 1
+
+
 @login_required
 async def conversations(request: web.Request) -> web.Response:
     visible = _in_scope(request)
     found = _filtered(request, visible)
     channels = sorted({c.channel for c in visible if c.channel})
+    page = _page(request.query)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(page, pages)
+    others = "&".join(f"{urlquote(k)}={urlquote(v)}" for k, v in request.query.items() if k != "page")
     return await render(request, "conversations.html", {
-        "conversations": found[:500], "total": len(found), "query": request.query,
-        "channels": channels, "yesterday": transcripts.yesterday().isoformat(),
-        "query_string": request.query_string,
+        "conversations": transcripts.with_texts(request.app[TRACKER_KEY],
+                                                found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]),
+        "total": len(found),
+        "not_understood": sum(1 for c in found if c.not_understood),
+        "doubtful": sum(1 for c in found if c.doubtful),
+        "page": page, "pages": pages, "page_link": f"/coach/conversations?{others}&page=" if others
+        else "/coach/conversations?page=",
+        "query": request.query, "channels": channels,
+        "yesterday": transcripts.yesterday().isoformat(), "today": transcripts.today().isoformat(),
+        "query_string": request.query_string, "outcomes": list(labels.ELIGIBILITY.items()),
     })
 
 
@@ -205,10 +241,11 @@ async def conversation(request: web.Request) -> web.Response:
     events = request.app[TRACKER_KEY].events([cid])
     if not events:
         raise web.HTTPNotFound(text="Conversation inconnue.")
-    summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid])), None)
+    summary = next(iter(transcripts.summaries(_db(request), request.app[TRACKER_KEY], only=[cid],
+                                              events=events)), None)
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
-        "intents": known_intents(), "saved": request.query.get("enregistre"),
+        "choices": labels.example_choices(), "saved": request.query.get("enregistre"),
     })
 
 
@@ -442,18 +479,25 @@ async def attendance(request: web.Request) -> web.Response:
 
 # --------------------------------------------------------------------------- exports
 
-ENDI_SITUATION = {"candidate": "Candidat", "convention": "En convention",
-                  "salaried": "Entrepreneur salarié", "out": "Sortie"}
-ENDI_ATTENDANCE = {"registered": "Inscrit", "waitlisted": "Liste d'attente", "cancelled": "Annulé",
-                   "attended": "Présent", "absent": "Absent", "excused": "Excusé"}
-
-
 def csv_cell(value: Any) -> str:
-    """A cell that spreadsheets will not run as a formula."""
+    """A cell that spreadsheets will not run as a formula: a text starting with
+    ``=``, ``@``, a tab or a carriage return, or with ``+``/``-`` not followed by a
+    digit, gets a leading apostrophe; a phone number like ``+33 6 12…`` stays as is."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    first, second = text[:1], text[1:2]
+    if first in ("=", "@", "\t", "\r") or (first in ("+", "-") and not second.isdigit()):
         text = "'" + text
     return text
+
+
+def local_time(moment) -> str:
+    """Paris time, to the minute (as a spreadsheet reads it)."""
+    return moment.astimezone(service_tz()).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+# enDI's attendance wording for an information session (labels.BOOKING otherwise).
+ENDI_ATTENDANCE = {"registered": "Inscrit", "waitlisted": "Liste d'attente", "attended": "Présent",
+                   "absent": "Absent", "excused": "Excusé"}
 
 
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
@@ -467,8 +511,10 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
                                  "Cache-Control": "no-store"})
 
 
-def _enrolled(db, person_id: int) -> bool:
-    return bool(curriculum.person_progress(db, person_id)["modules"])
+def _place(session: InfoSession) -> tuple[str, str]:
+    if session.place is None or session.place.is_video:
+        return "Visioconférence", ""
+    return session.place.name, session.place.city or ""
 
 
 @login_required
@@ -477,32 +523,33 @@ async def export(request: web.Request) -> web.Response:
     coach = request["coach"]
     db = _db(request)
     if what == "conversations":
-        rows = [[c.conversation_id, c.started_at.isoformat(), c.last_at.isoformat(), c.channel,
+        rows = [[c.conversation_id, local_time(c.started_at), local_time(c.last_at), c.channel,
                  c.user_messages, "" if c.lowest_confidence is None else f"{c.lowest_confidence:.2f}",
-                 "oui" if c.fallback else "non", "oui" if c.handoff else "non", c.outcome or "",
-                 "oui" if c.reviewed else "non", ",".join(c.tags)]
+                 c.not_understood, c.doubtful, "oui" if c.handoff else "non",
+                 labels.label("eligibility", c.outcome), "oui" if c.reviewed else "non", ", ".join(c.tags)]
                 for c in _filtered(request, _in_scope(request))]
-        return _csv("conversations", ["conversation", "debut", "fin", "canal", "messages",
-                                      "confiance_min", "repli", "conseiller", "eligibilite",
-                                      "relu", "etiquettes"], rows)
+        return _csv("conversations", ["Conversation", "Début", "Dernier message", "Canal", "Messages",
+                                      "Confiance min.", "Non compris", "Douteux", "Conseiller demandé",
+                                      "Éligibilité", "Relue", "Étiquettes"], rows)
     with db.reader() as s:
         bookings = [b for b in s.execute(select(Booking).order_by(Booking.created_at)).scalars().all()
                     if coach.can_see_cae(b.session.cae_id)]
         if what == "bookings":
-            rows = [[b.reference, b.status, b.person.first_name, b.person.last_name, b.person.email,
-                     b.person.phone, b.session.cae.name, b.session.starts_at.isoformat(),
-                     b.created_at.isoformat()] for b in bookings]
-            return _csv("inscriptions", ["reference", "statut", "prenom", "nom", "email", "telephone",
-                                         "cae", "reunion", "inscrit_le"], rows)
+            rows = [[b.reference, labels.label("booking", b.status), b.person.first_name, b.person.last_name,
+                     b.person.email, b.person.phone, b.session.cae.name, local_time(b.session.starts_at),
+                     *_place(b.session), labels.label("session", b.session.status), local_time(b.created_at)]
+                    for b in bookings]
+            return _csv("inscriptions", ["Référence", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
+                                         "CAE", "Réunion", "Lieu", "Ville", "Réunion : statut",
+                                         "Inscrit le"], rows)
         if what == "endi":
-            rows = []
-            for b in bookings:
-                p = b.person
-                situation = "out" if p.erased_at else ("convention" if _enrolled(db, p.id) else "candidate")
-                rows.append([p.last_name, p.first_name, p.email, p.phone, ENDI_SITUATION[situation],
-                             b.session.starts_at.astimezone(service_tz()).strftime("%d/%m/%Y"),
-                             ENDI_ATTENDANCE.get(b.status, b.status), b.session.cae.name])
-            return _csv("endi", ["Nom", "Prénom", "E-mail", "Téléphone", "Situation",
-                                 "Date de la réunion d'information", "Statut de présence",
-                                 "Structure"], rows)
+            # Live rows only: no erased person, no cancelled booking, no cancelled session.
+            rows = [[b.person.last_name, b.person.first_name, b.person.email, b.person.phone,
+                     b.session.starts_at.astimezone(service_tz()).strftime("%d/%m/%Y"),
+                     *_place(b.session), ENDI_ATTENDANCE[b.status], b.session.cae.name]
+                    for b in bookings
+                    if b.person.erased_at is None and b.status != CANCELLED
+                    and b.session.status != SESSION_CANCELLED]
+            return _csv("endi", ["Nom", "Prénom", "E-mail 1", "Tél. mobile", "Date info coll",
+                                 "Lieu", "Ville", "Présence", "Structure"], rows)
     raise web.HTTPNotFound()

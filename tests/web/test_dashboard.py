@@ -157,7 +157,8 @@ async def test_exports_escape_formulas(dash, web_db):
                                       "email": "lea@exemple.fr"}, consent=True)
     await log_in(dash)
     endi = await (await dash.get("/coach/export/endi.csv")).text()
-    assert "Situation" in endi.splitlines()[0] and "'=CMD()" in endi and "Candidat" in endi and "Inscrit" in endi
+    assert endi.splitlines()[0].startswith("\ufeffNom;Prénom;E-mail 1;Tél. mobile;Date info coll")
+    assert "'=CMD()" in endi and "Inscrit" in endi
     conversations = await (await dash.get("/coach/export/conversations.csv", params={"repli": "oui"})).text()
     assert len(conversations.strip().splitlines()) == 2 and "conv-fallback" in conversations
     bookings = await (await dash.get("/coach/export/bookings.csv")).text()

@@ -53,7 +53,7 @@ def test_coach_reviews_yesterdays_fallback_in_a_browser(dashboard, tmp_path):
         page.click("button[type=submit]")
         page.wait_for_url("**/coach/conversations")
 
-        page.click("text=Hier, avec repli")
+        page.click("text=Hier, non compris")
         rows = page.locator("#conversations tbody tr")
         assert rows.count() == 1 and "conv-fallback" in rows.first.inner_text()
         assert "<script>" in rows.first.inner_text()  # shown as text, not run
