@@ -31,7 +31,7 @@ INTENTS = {
     "objective_done": "Objectif terminé", "break_even_calc": "Calcul du seuil de rentabilité",
     "cash_need_calc": "Calcul du besoin de trésorerie", "my_data": "Mes données",
     "erase_my_data": "Effacer mes données", "inform": "Réponse donnée",
-    "nlu_fallback": "Non compris", "faq": "Question (FAQ)",
+    "nlu_fallback": "Non compris", "faq": "Question (FAQ)", "restart": "Recommencer",
 }
 ACTIONS = {
     "action_fallback_choices": "Propositions « Vouliez-vous dire… »",
