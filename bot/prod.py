@@ -17,6 +17,9 @@ def _interrupt(signum, frame):
 def main() -> int:
     profile = ProdProfile(model=ensure_model(), token=settings.rasa_api_token())
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C too, even when started with SIGINT ignored (a background job of a
+    # script): otherwise the servers would be left running without their supervisor.
+    signal.signal(signal.SIGINT, _interrupt)
     print("Profil de production : PostgreSQL, Redis, 2 serveurs Rasa, 2 serveurs d'actions, nginx…",
           flush=True)
     try:

@@ -66,6 +66,9 @@ def main() -> int:
     servers = Servers(model=model, token=settings.rasa_api_token())
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C too, even when started with SIGINT ignored (a background job of a
+    # script): otherwise the servers would be left running without their supervisor.
+    signal.signal(signal.SIGINT, _interrupt)
     print("Démarrage du serveur d'actions, du serveur Rasa (chargement du modèle : ~1 min) "
           "et de la page du widget…", flush=True)
     servers.start()
