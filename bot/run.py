@@ -69,7 +69,7 @@ def main() -> int:
     # Ctrl-C too, even when started with SIGINT ignored (a background job of a
     # script): otherwise the servers would be left running without their supervisor.
     signal.signal(signal.SIGINT, _interrupt)
-    print("Démarrage du serveur d'actions, du serveur Rasa (chargement du modèle : ~1 min) "
+    print("Démarrage du serveur d'actions, du serveur Rasa (une dizaine de secondes) "
           "et de la page du widget…", flush=True)
     servers.start()
     try:
