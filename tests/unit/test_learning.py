@@ -14,6 +14,7 @@ from bot.training import rasa_environment
 from tests.web.small_project import make_small_project
 
 
+@pytest.mark.slow
 def test_a_failed_training_says_why_in_french_and_leaves_the_active_model(tmp_path):
     env = {**rasa_environment(), **make_small_project(tmp_path / "small"),
            "CAE_RASA_API_URLS": "http://127.0.0.1:9"}  # no Rasa server: nothing to ask

@@ -90,6 +90,7 @@ def test_edit_drop_and_erasure_of_merged_examples(project, monkeypatch):
     assert "thank" not in reviewed(project)
 
 
+@pytest.mark.slow
 def test_merged_project_passes_rasa_data_validate(project):
     """The merged file is real Rasa training data: `rasa data validate
     --fail-on-warnings` on the project with it (an intent and a FAQ topic)."""

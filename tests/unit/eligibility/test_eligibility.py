@@ -285,6 +285,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=True)
 
 
+@pytest.mark.slow
 def test_cli_json():
     out = run_cli("--json", "Je suis plombière", "--situation", "jobseeker_are", "--heavy-investment").stdout
     data = json.loads(out)
@@ -295,6 +296,7 @@ def test_cli_json():
     assert "bâtiment" in out  # ensure_ascii=False
 
 
+@pytest.mark.slow
 def test_cli_batch(tmp_path):
     lines = ["graphiste pour des avocats", "", "notaire", "plombier"]
     (tmp_path / "in.txt").write_text("\n".join(lines), encoding="utf-8")
