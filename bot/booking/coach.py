@@ -170,10 +170,7 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
         bookings = s.execute(select(Booking).where(
             Booking.session_id == sess.id, Booking.status.in_((REGISTERED, WAITLISTED)))).scalars().all()
         for booking in bookings:
-            booking.status = CANCELLED
-            booking.position = None
-            booking.cancelled_at = now
-            booking.sequence += 1
+            service.mark_cancelled(booking, now)
         s.flush()
         info = _session_info_of(s, sess)
         return info, [_booking_info(s, b, info) for b in bookings]

@@ -348,6 +348,18 @@ def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
     return list(waiting)
 
 
+def mark_cancelled(booking: Booking, now: datetime) -> None:
+    """The one cancellation transition (by the person, a coach's session
+    cancellation, an erasure): no seat, no place in the list, no offer, and a
+    new calendar SEQUENCE so the CANCEL replaces the entry."""
+    booking.status = CANCELLED
+    booking.cancelled_at = now
+    booking.position = None
+    booking.offered_at = None
+    booking.offer_expires_at = None
+    booking.sequence += 1
+
+
 def _seat(booking: Booking, now: datetime) -> None:
     booking.status = REGISTERED
     booking.position = None
@@ -570,12 +582,7 @@ def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = N
             raise errors.AlreadyCancelled()
         if booking.status not in (REGISTERED, WAITLISTED) or sess.starts_at <= now:
             raise errors.NotChangeable()
-        booking.status = CANCELLED
-        booking.cancelled_at = now
-        booking.position = None
-        booking.offered_at = None
-        booking.offer_expires_at = None
-        booking.sequence += 1
+        mark_cancelled(booking, now)
         s.flush()
         promoted = _promote(s, sess, now)
         info = _session_info_of(s, sess)
@@ -830,12 +837,7 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                                       Booking.status.in_((REGISTERED, WAITLISTED)))
                 .execution_options(populate_existing=True)
             ).scalars():
-                booking.status = CANCELLED
-                booking.cancelled_at = now
-                booking.position = None
-                booking.offered_at = None
-                booking.offer_expires_at = None
-                booking.sequence += 1
+                mark_cancelled(booking, now)
                 cancelled.append(booking.reference)
                 s.flush()
                 notices.append(_booking_info(s, booking))  # with the address, before it goes
