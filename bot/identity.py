@@ -88,7 +88,11 @@ def create_coach_code(db: Database, person_id: int, coach_id: Optional[int] = No
                       now: Optional[datetime] = None) -> str:
     """A code the coach gives the person (by hand) to link their chat."""
     now = _now(now)
-    code = "".join(secrets.choice(COACH_CODE_ALPHABET) for _ in range(COACH_CODE_LENGTH))
+    # At least one digit: that is how a code is told from the words around it
+    # when it is typed inside a sentence (_clean_coach_code).
+    code = ""
+    while not any(c.isdigit() for c in code):
+        code = "".join(secrets.choice(COACH_CODE_ALPHABET) for _ in range(COACH_CODE_LENGTH))
 
     def work(s) -> None:
         person = s.get(Person, person_id)

@@ -207,3 +207,13 @@ async def test_a_coach_code_as_people_type_it_links_the_conversation(sample_db, 
     result = await curriculum.ValidateLinkForm().validate_link_proof(
         shape(code), dispatcher, tracker(), {})
     assert result == {"link_proof": "coach_code"}, dispatcher.messages
+
+
+def test_every_coach_code_has_a_digit_so_it_is_found_inside_a_sentence(sample_db):
+    from bot import identity
+    from tests.unit.dialogue.test_curriculum_actions import enrolled_person
+
+    person = enrolled_person(sample_db)
+    # Without the digit rule, about one code in eleven is letters only (23/31)^8.
+    codes = [identity.create_coach_code(sample_db, person) for _ in range(120)]
+    assert all(any(c.isdigit() for c in code) for code in codes)
