@@ -246,6 +246,8 @@ class ProdProfile:
         upgrade(self.database_url)
         db = Database(self.database_url)
         try:
+            from bot.caes.store import load_profiles
+            load_profiles(db)  # ProfileError (French, file and field) stops the start
             if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
                 load_sample(db)
             self.admin_password = ensure_first_admin(db)

@@ -18,10 +18,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, deferred, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -99,6 +100,8 @@ class Cae(Base):
     name = Column(String(200), nullable=False)
     slug = Column(String(80), nullable=False, unique=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # The reviewed profile (caes/<slug>.yml, JSON), copied at start by bot.caes.store.
+    profile = deferred(Column(Text))  # deferred: read only by bot.caes.store
 
     places = relationship("Place", back_populates="cae")
     sessions = relationship("InfoSession", back_populates="cae")
