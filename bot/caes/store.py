@@ -69,9 +69,11 @@ class ProfileCache:
         self._at = -1e9
         self._profiles: dict[str, Profile] = {}
         self._ids: dict[str, int] = {}
+        self._url: Optional[str] = None
 
     def _refresh(self, db: Database) -> None:
-        if time.monotonic() - self._at > self.ttl:
+        if time.monotonic() - self._at > self.ttl or str(db.url) != self._url:
+            self._url = str(db.url)
             self._profiles = read_profiles(db)
             self._ids = cae_ids(db)
             self._at = time.monotonic()

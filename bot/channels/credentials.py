@@ -65,6 +65,8 @@ def telegram_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         # every start, so set-webhook and the servers agree).
         "secret_token": env.get("CAE_TELEGRAM_SECRET_TOKEN", "").strip() or _derived_secret(token, "telegram"),
         "api_base_url": env.get("CAE_TELEGRAM_API_URL", "").strip() or "https://api.telegram.org",
+        # The CAE this bot speaks for (a caes/<slug>.yml); empty: network mode.
+        "cae": env.get("CAE_TELEGRAM_CAE", "").strip() or None,
     }
 
 
@@ -83,6 +85,7 @@ def whatsapp_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         "twilio_number": number,
         "webhook_url": webhook,
         "api_base_url": env.get("CAE_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
+        "cae": env.get("CAE_TWILIO_CAE", "").strip() or None,  # the CAE this number speaks for
     }
 
 
