@@ -6,6 +6,7 @@ import logging
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
+from bot.caes.chat import cae_id_of
 from bot.handoff import NO_CONTACT, create_request, parse_contact
 from bot.storage.db import get_database
 
@@ -47,7 +48,8 @@ class ActionHandoffRequest(Action):
         channel = (tracker.get_latest_input_channel() or None)
         try:
             create_request(get_database(), tracker.sender_id, channel, last_words(tracker),
-                           email=email, phone=phone, note=contact.get("note"))
+                           email=email, phone=phone, note=contact.get("note"),
+                           cae_id=cae_id_of(tracker.get_slot("cae")))
         except Exception:  # noqa: BLE001
             logger.exception("could not store the handoff request")
             dispatcher.utter_message(text="Désolé, je n'ai pas pu transmettre votre demande. "

@@ -32,6 +32,7 @@ INTENTS = {
     "cash_need_calc": "Calcul du besoin de trésorerie", "my_data": "Mes données",
     "erase_my_data": "Effacer mes données", "inform": "Réponse donnée",
     "nlu_fallback": "Non compris", "faq": "Question (FAQ)", "restart": "Recommencer",
+    "find_cae": "Chercher une CAE près de chez soi",
 }
 ACTIONS = {
     "action_fallback_choices": "Propositions « Vouliez-vous dire… »",

@@ -1,0 +1,58 @@
+"""The conversation's CAE: set at the session's start from the metadata, used
+by the answers, and carried by handoff requests."""
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.core import ActionSessionStart
+from actions.faq import ActionAnswerTopic
+from bot.caes.chat import cae_id_of
+from bot.handoff import create_request
+from bot.storage.models import HandoffRequest
+
+DOMAIN = {"session_config": {"carry_over_slots_to_new_session": True}}
+
+
+def tracker(slots, latest=None):
+    return Tracker("conv-1", slots, latest or {}, [], False, None, {}, "action_listen")
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_session_start_sets_the_cae_from_metadata(sample_db):
+    events = await ActionSessionStart().run(
+        CollectingDispatcher(), tracker({"session_started_metadata": {"cae": "coop-lyon"}, "faq_topic": "vat"}),
+        DOMAIN)
+    assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"
+    assert slot_events(events)["cae"] == "coop-lyon"
+    assert slot_events(events)["faq_topic"] == "vat"  # the others are carried over
+
+
+async def test_session_start_with_an_unknown_cae_is_network_mode(sample_db):
+    events = await ActionSessionStart().run(
+        CollectingDispatcher(), tracker({"session_started_metadata": {"cae": "n-importe-quoi"}}), DOMAIN)
+    assert slot_events(events)["cae"] is None
+
+
+async def test_a_topic_answered_for_the_conversations_cae(sample_db):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker({"cae": "coop-normandie", "faq_topic": "contribution_rate"}), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_cae_contribution_rate"
+    assert message["cae_contribution"] == "11 % de votre marge brute"
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker({"cae": None, "faq_topic": "contribution_rate"}), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/contribution_rate", "utter_which_cae_near_you"]
+    assert dispatcher.messages[1]["buttons"] == [{"title": "Une CAE près de chez moi", "payload": "/find_cae"}]
+
+
+def test_handoff_request_carries_the_conversations_cae(sample_db):
+    cae_id = cae_id_of("coop-lyon", sample_db)
+    assert cae_id is not None
+    request_id = create_request(sample_db, "conv-x", "rest", "une question", cae_id=cae_id)
+    anonymous = create_request(sample_db, "conv-y", "rest", "une question")
+    with sample_db.reader() as s:
+        rows = dict(s.execute(select(HandoffRequest.id, HandoffRequest.cae_id)).all())
+    assert rows[request_id] == cae_id and rows[anonymous] is None
