@@ -74,7 +74,7 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
-LOOK_OPTIONS = ("color", "name", "greeting", "avatar")
+LOOK_OPTIONS = ("color", "name", "greeting", "avatar", "cae")  # cae: the CAE it speaks for
 WIDGET_PAGES = ("/", "/apercu")
 
 
