@@ -96,7 +96,7 @@ def session_buttons(profiles: Iterable[Profile]) -> list[dict[str, str]]:
     for profile in list(profiles)[:MAX_LISTED]:
         city = (profile.raw.get("addresses") or [{}])[0].get("city") or (profile.cities[:1] or [None])[0]
         if city:
-            buttons.append({"title": f"Réunions à {city}", "payload": f"Réunion d'information à {city}"})
+            buttons.append({"title": f"Réunions à {city}", "payload": f"Je veux m'inscrire à une réunion à {city}"})
     return buttons
 
 

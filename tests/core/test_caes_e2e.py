@@ -101,3 +101,16 @@ def test_handoff_goes_to_the_conversations_cae(servers):
             assert s.get(Cae, request.cae_id).slug == LYON
     finally:
         db.dispose()
+
+
+def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
+    found = ask(servers, "cae-find-3", "une CAE à Rouen ?")
+    [button] = [b for r in found for b in r.get("buttons") or []]
+    sessions = texts(ask(servers, "cae-find-3", button["payload"]))
+    assert "Voici les prochaines réunions (à Rouen)" in sessions
+    # With the conversation's CAE known and "peu importe", its sessions come first.
+    me = "cae-book-own"
+    ask(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
+    replies = ask(servers, me, "peu importe", LYON)
+    titles = [b["title"] for r in replies for b in r.get("buttons") or []]
+    assert titles and "Lyon" in titles[0], titles
