@@ -43,6 +43,7 @@ SLOTS = {
     "faq_topic": "Sujet FAQ", "first_name": "Prénom", "last_name": "Nom", "email": "E-mail",
     "phone": "Téléphone", "city": "Ville", "activity_description": "Activité décrite",
     "activity_label": "Activité retenue", "activity_confirmed": "Activité confirmée",
+    "cae": "CAE du site",
 }
 KINDS: Mapping[str, Mapping[str, str]] = {
     "booking": BOOKING, "session": SESSION, "progress": PROGRESS, "eligibility": ELIGIBILITY,

@@ -56,3 +56,22 @@ def test_handoff_request_carries_the_conversations_cae(sample_db):
     with sample_db.reader() as s:
         rows = dict(s.execute(select(HandoffRequest.id, HandoffRequest.cae_id)).all())
     assert rows[request_id] == cae_id and rows[anonymous] is None
+
+
+def test_the_dashboard_transcript_shows_the_conversations_cae():
+    from bot.transcripts import turns
+
+    import json
+
+    def row(kind, at, **data):
+        return {"type_name": kind, "timestamp": at, "action_name": data.get("name"),
+                "data": json.dumps({"event": kind, **data})}
+
+    events = [row("action", 1.0, name="action_session_start"), row("session_started", 1.0),
+              row("slot", 1.0, name="cae", value="coop-lyon"),
+              row("user", 2.0, text="bonjour", parse_data={"intent": {"name": "greet"}})]
+    shown = [(t.kind, t.name, t.value) for t in turns(events) if t.kind == "slot"]
+    assert shown == [("slot", "cae", "coop-lyon")]
+    # Network mode: nothing to show.
+    events[2] = row("slot", 1.0, name="cae", value=None)
+    assert [t for t in turns(events) if t.kind == "slot"] == []
