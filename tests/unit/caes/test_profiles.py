@@ -93,3 +93,30 @@ def test_start_copies_profiles_into_the_database(tmp_path):
         assert cache.cae_id(db, "coop-normandie") == ids["coop-normandie"]
     finally:
         db.dispose()
+
+
+def test_last_change_wins_between_dashboard_and_file(tmp_path):
+    from bot.caes.store import history, save_profile
+
+    url = f"sqlite:///{tmp_path / 'cae.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        directory = _copy(tmp_path, "coop-lyon")
+        load_profiles(db, directory)
+        data = yaml.safe_load((directory / "coop-lyon.yml").read_text(encoding="utf-8"))
+        data["insurance"] = "une RC Pro de groupe, depuis cette année"
+        assert save_profile(db, "coop-lyon", yaml.safe_dump(data, allow_unicode=True), None, "a@cae.test") \
+            == ["insurance"]
+        load_profiles(db, directory)  # file unchanged: the edit stays
+        assert read_profiles(db)["coop-lyon"].raw["insurance"].startswith("une RC Pro de groupe")
+        path = directory / "coop-lyon.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("minimum_eur: 50", "minimum_eur: 60"),
+                        encoding="utf-8")
+        load_profiles(db, directory)  # the file changed since: it wins, audited
+        stored = read_profiles(db)["coop-lyon"]
+        assert stored.contribution["minimum_eur"] == 60 and "activité par activité" in stored.raw["insurance"]
+        assert [(c["source"], c["fields"]) for c in history(db, "coop-lyon")] == [
+            ("file", ["contribution", "insurance"]), ("dashboard", ["insurance"])]
+    finally:
+        db.dispose()
