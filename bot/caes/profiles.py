@@ -124,9 +124,10 @@ def parse_profile(data: Any, name: str = "profil") -> Profile:
                    cities=tuple(territory.get("cities") or ()), specialisms=tuple(data["specialisms"]), raw=data)
 
 
-def load_dir(directory: Path = CAES_DIR) -> dict[str, Profile]:
-    """Every ``*.yml`` of the directory, checked; slug -> profile. The file name
-    must be the slug (``coop-lyon.yml``), so a profile is found from its id."""
+def load_dir(directory: Optional[Path] = None) -> dict[str, Profile]:
+    """Every ``*.yml`` of the directory (default ``caes/``), checked; slug -> profile.
+    The file name must be the slug (``coop-lyon.yml``), so a profile is found from its id."""
+    directory = directory or CAES_DIR
     profiles: dict[str, Profile] = {}
     for path in sorted(directory.glob("*.yml")):
         shown = f"{directory.name}/{path.name}"

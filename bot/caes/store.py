@@ -12,7 +12,8 @@ from typing import Optional
 import yaml
 from sqlalchemy import select
 
-from bot.caes.profiles import CAES_DIR, Profile, ProfileError, load_dir, parse_profile, profile_from_json
+from bot.caes import profiles as profiles_module
+from bot.caes.profiles import Profile, ProfileError, load_dir, parse_profile, profile_from_json
 from bot.storage.db import Database
 from bot.storage.models import Cae, CaeProfileChange, utcnow
 
@@ -28,7 +29,7 @@ def _changed_fields(before: Optional[dict], after: dict) -> list[str]:
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
-def load_profiles(db: Database, directory: Path = CAES_DIR) -> dict[str, int]:
+def load_profiles(db: Database, directory: Optional[Path] = None) -> dict[str, int]:
     """Check every profile file, then create or update its CAE (name and profile).
 
     The last change wins: a file unchanged since it was last copied keeps the
@@ -36,6 +37,7 @@ def load_profiles(db: Database, directory: Path = CAES_DIR) -> dict[str, int]:
     replaces it (audited as a change from the file). A CAE whose file is gone
     keeps its sessions but loses its profile. Raises ProfileError (French,
     naming the file and field) before writing anything."""
+    directory = directory or profiles_module.CAES_DIR
     profiles = load_dir(directory)
     hashes = _file_hashes(directory)
 

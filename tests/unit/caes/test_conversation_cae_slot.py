@@ -75,3 +75,18 @@ def test_the_dashboard_transcript_shows_the_conversations_cae():
     # Network mode: nothing to show.
     events[2] = row("slot", 1.0, name="cae", value=None)
     assert [t for t in turns(events) if t.kind == "slot"] == []
+
+
+def test_telegram_and_whatsapp_say_which_cae_they_speak_for():
+    from bot.channels.credentials import telegram_settings, whatsapp_settings
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.whatsapp import WhatsAppChannel
+
+    env = {"CAE_TELEGRAM_TOKEN": "123:abc", "CAE_TELEGRAM_BOT_NAME": "cae_bot",
+           "CAE_TELEGRAM_WEBHOOK_URL": "https://x.test/webhooks/telegram/webhook", "CAE_TELEGRAM_CAE": "coop-lyon",
+           "CAE_TWILIO_ACCOUNT_SID": "AC1", "CAE_TWILIO_AUTH_TOKEN": "t", "CAE_TWILIO_WHATSAPP_NUMBER": "+33100000000",
+           "CAE_TWILIO_WEBHOOK_URL": "https://x.test/webhooks/twilio/webhook"}
+    telegram = TelegramChannel.from_credentials(telegram_settings(env))
+    whatsapp = WhatsAppChannel.from_credentials(whatsapp_settings(env))
+    assert telegram.get_metadata(None) == {"cae": "coop-lyon"}
+    assert whatsapp.get_metadata(None) is None  # no CAE_TWILIO_CAE: network mode

@@ -120,3 +120,20 @@ def test_last_change_wins_between_dashboard_and_file(tmp_path):
             ("file", ["contribution", "insurance"]), ("dashboard", ["insurance"])]
     finally:
         db.dispose()
+
+
+def test_a_bad_profile_stops_the_start_in_french(tmp_path, monkeypatch, capsys):
+    from bot import run
+
+    directory = _copy(tmp_path)
+    path = directory / "coop-lyon.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("base: chiffre_affaires", "base: benefice"),
+                    encoding="utf-8")
+    monkeypatch.setattr("bot.caes.profiles.CAES_DIR", directory)
+    monkeypatch.setenv("CAE_DATABASE_URL", f"sqlite:///{tmp_path / 'cae.db'}")
+    monkeypatch.setattr(run, "private_umask", lambda: None)
+    monkeypatch.setattr(run, "Servers", lambda *a, **k: pytest.fail("no server may start"))
+    assert run.main() == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Démarrage impossible : Profil de CAE caes/coop-lyon.yml non valable, "
+                            "champ « contribution/base » : valeur non permise")
