@@ -11,7 +11,8 @@ import re
 from typing import Optional
 
 from bot import conversation_cae
-from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
+from bot.booking.dialogue import clean_email
+from bot.phones import NO_PHONE, clean_phone
 from bot.identity import linked_person, person_cae_ids
 from bot.storage.db import Database
 from bot.storage.models import HandoffRequest, utcnow

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -28,6 +27,7 @@ from sqlalchemy import JSON, and_, bindparam, cast, distinct, func, or_, select,
 from sqlalchemy.orm import Session
 
 from bot.storage.db import Database
+from bot.text import fold
 from bot.storage.models import (
     ABSENT, ATTENDED, BOOKING_STATUSES, EXCUSED, HANDOFF_HANDLED, VALIDATED, Booking, Coach,
     ConversationCae, EligibilityOutcome, Enrolment, HandoffRequest, InfoSession, ObjectiveProgress,
@@ -128,12 +128,7 @@ def stop_words() -> frozenset[str]:
     path = Path(spec.origin).parent / "lang" / "fr" / "stop_words.py"
     namespace: dict[str, Any] = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - spaCy's data
-    return frozenset(_fold(w) for w in namespace["STOP_WORDS"]) | {"bonjour", "merci", "svp", "stp", "euh", "hum", "bah", "ben"}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return frozenset(fold(w) for w in namespace["STOP_WORDS"]) | {"bonjour", "merci", "svp", "stp", "euh", "hum", "bah", "ben"}
 
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -145,7 +140,7 @@ def top_words(texts, limit: int = TOP_WORDS) -> list[tuple[str, int]]:
     stops = stop_words()
     counts: Counter[str] = Counter()
     for text in texts:
-        for word in WORD.findall(_fold(text or "")):
+        for word in WORD.findall(fold(text or "")):
             if len(word) > 2 and not word.isdigit() and word not in stops:
                 counts[word] += 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

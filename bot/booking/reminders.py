@@ -13,8 +13,9 @@ from typing import List, Optional
 
 from sqlalchemy import select, update
 
-from bot.booking.mailer import mailer_from_env, notify
+from bot.booking.emails import notify
 from bot.booking.service import _booking_info, _now
+from bot.mail import mailer_from_env
 from bot.storage.db import Database
 from bot.storage.models import REGISTERED, SESSION_PLANNED, Booking, InfoSession
 

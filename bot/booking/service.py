@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
-from dataclasses import asdict, dataclass, field
-import os
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bot import conversation_cae
+from bot import conversation_cae, settings
 from bot.booking import errors
+from bot.booking.emails import notify as send_notification
 from bot.booking.errors import BookingError  # noqa: F401  (re-exported)
+from bot.booking.records import (  # noqa: F401  (re-exported: the service's results)
+    BookingInfo,
+    CancelResult,
+    ChangeResult,
+    ClaimResult,
+    SessionInfo,
+    jsonable as _jsonable,
+)
+from bot.mail import InvalidAddress, MissingAddress, normalize_address
 from bot.storage.db import Database
+from bot.text import fold_words
 from bot.storage.models import (
     ACTIVE_STATUSES,
     CANCELLED,
@@ -53,105 +60,17 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 6
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: int
-    cae_name: str
-    cae_slug: str
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    seats_left: int
-    waitlist_count: int
-    status: str
-    is_video: bool
-    video_url: Optional[str] = None
-    place_name: Optional[str] = None
-    address: Optional[str] = None
-    postal_code: Optional[str] = None
-    city: Optional[str] = None
-    departement: Optional[str] = None
-
-    @property
-    def is_full(self) -> bool:
-        return self.seats_left <= 0
-
-    def label_fr(self) -> str:
-        """``mardi 3 décembre 2024 de 14 h à 16 h – Rouen (CAE Normandie)``."""
-        from bot.booking.texts import format_when
-
-        where = "en visio" if self.is_video else (self.city or self.place_name or "")
-        return f"{format_when(self.starts_at, self.ends_at)} – {where} ({self.cae_name})"
-
-    def as_dict(self) -> Dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
-@dataclass(frozen=True)
-class BookingInfo:
-    reference: str
-    status: str
-    first_name: str
-    email: Optional[str]
-    session: SessionInfo
-    waitlist_rank: Optional[int] = None  # 1 = next to get a seat
-    sequence: int = 0
-    created_at: Optional[datetime] = None
-    promoted_at: Optional[datetime] = None
-    offered_at: Optional[datetime] = None  # a seat is held for this waitlisted booking
-    offer_expires_at: Optional[datetime] = None
-
-    @property
-    def has_offer(self) -> bool:
-        return self.status == WAITLISTED and self.offered_at is not None
-
-    def as_dict(self) -> Dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    booking: BookingInfo
-    claimed: bool  # False: no seat for them now; they stay on the waiting list
-    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat instead
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    cancelled: BookingInfo
-    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat, by e-mail
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    booking: BookingInfo  # same reference, new session
-    promoted: List[BookingInfo] = field(default_factory=list)  # on the old session
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 # --------------------------------------------------------------------------- helpers
 
 
 def normalize_email(raw: Optional[str]) -> str:
-    if not raw or not str(raw).strip():
-        raise errors.MissingField("email")
+    """The address checked and normalised (bot/mail.py), as booking errors."""
     try:
-        result = validate_email(str(raw).strip(), check_deliverability=False)
-    except EmailNotValidError as error:
+        return normalize_address(raw)
+    except MissingAddress:
+        raise errors.MissingField("email") from None
+    except InvalidAddress as error:
         raise errors.InvalidEmail() from error
-    return result.normalized.lower()
 
 
 def normalize_reference(raw: Optional[str]) -> str:
@@ -172,10 +91,7 @@ def new_reference() -> str:
 
 def fold(text: Optional[str]) -> str:
     """Lower case, no accents, hyphens/apostrophes as spaces: ``"Saint-Étienne"`` → ``"saint etienne"``."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[-'’_.,]", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = fold_words(text)
     return re.sub(r"^(st|ste) ", lambda m: "saint " if m.group(1) == "st" else "sainte ", text)
 
 
@@ -316,8 +232,10 @@ def offer_window(starts_at: datetime, now: datetime) -> timedelta:
     session (so that the next person still has time), at least 30 minutes, and
     never past the start."""
     try:
-        hours = float(os.environ.get("CAE_WAITLIST_OFFER_HOURS") or DEFAULT_OFFER_HOURS)
+        hours = settings.current().waitlist_offer_hours
     except ValueError:
+        hours = None
+    if hours is None:
         hours = DEFAULT_OFFER_HOURS
     left = as_utc(starts_at) - now
     window = min(timedelta(hours=max(hours, 0.1)), max(MIN_OFFER, left / 2))
@@ -432,10 +350,8 @@ def _now(now: Optional[datetime]) -> datetime:
 def _send(infos: Iterable[BookingInfo], kind: str, mailer, notify: bool) -> None:
     if not notify:
         return
-    from bot.booking.mailer import notify as send
-
     for info in infos:
-        send(info, kind, mailer=mailer)
+        send_notification(info, kind, mailer=mailer)
 
 
 # --------------------------------------------------------------------------- API

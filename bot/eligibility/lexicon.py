@@ -26,7 +26,6 @@ past): see bot/eligibility/roles.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from rapidfuzz import fuzz, process
 
 from bot.eligibility import nlp
 from bot.eligibility.roles import assign_roles
+from bot.text import fold as fold_accents
 
 ACTIVITIES_FILE = Path(__file__).resolve().parent / "activities.yml"
 
@@ -56,8 +56,7 @@ SCORES = {"exact": 100, "synonym": 100, "lemma": 95, "context": 60}
 
 def normalise(text: str) -> str:
     """Lower case, no accents, words separated by single spaces, clause breaks as '|'."""
-    text = (text or "").lower().replace("œ", "oe").replace("æ", "ae")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = fold_accents((text or "").lower().replace("œ", "oe").replace("æ", "ae"))
     text = re.sub(r"[,.;:!?()\[\]/\n]+", f" {BREAK} ", text)
     text = re.sub(r"[^a-z0-9|]+", " ", text)
     return " ".join(text.split())
