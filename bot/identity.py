@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 
 from bot import conversation_cae
 from bot.booking import mailer as mail
-from bot.booking.links import _secret
+from bot.booking.links import link_secret
 from bot.booking.service import normalize_email
 from bot.booking.errors import BookingError
 from bot.storage.db import Database
@@ -50,7 +50,7 @@ class IdentityError(Exception):
 
 
 def _hash(code: str) -> str:
-    return hmac.new(_secret(), code.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(link_secret(), code.encode(), hashlib.sha256).hexdigest()
 
 
 # Short French words around a code typed in a sentence ("c'est", "le", "mon").

@@ -35,7 +35,7 @@ CHANGE_PATH = "/reunions/{reference}/changer"
 CLAIM_PATH = "/reunions/{reference}/place"
 
 
-def _secret() -> bytes:
+def link_secret() -> bytes:
     configured = os.environ.get("CAE_LINK_SECRET", "").strip()
     if configured:
         return configured.encode()
@@ -49,7 +49,7 @@ def _secret() -> bytes:
 
 
 def _sign(message: str) -> str:
-    return hmac.new(_secret(), message.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(link_secret(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def link_token(reference: str) -> str:

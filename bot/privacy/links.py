@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.booking.links import _secret, public_web_url
+from bot.booking.links import link_secret, public_web_url
 from bot.storage.db import Database, get_database
 from bot.storage.models import ExportKey, as_utc, utcnow
 from bot.transcripts import TrackerReader
@@ -46,7 +46,7 @@ def _nonce(db: Database, conversation_id: str, create: bool) -> Optional[str]:
 
 def _signature(conversation_id: str, expires: int, nonce: str) -> str:
     message = f"export:{conversation_id}:{expires}:{nonce}".encode()
-    return hmac.new(_secret(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(link_secret(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def export_token(db: Database, conversation_id: str, now: Optional[datetime] = None) -> str:
