@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bot.booking import errors, service
 from bot.booking.service import SessionInfo, booking_info, lock_session, promote_waitlist, session_info_of
@@ -253,6 +254,7 @@ def sessions_in_scope(db: Database, scope: Scope) -> List[SessionInfo]:
     """Every session of the scope's CAE(s), latest first (seats counted in one query)."""
     with db.reader() as s:
         rows = s.execute(select(InfoSession).where(scope.cae_condition(InfoSession.cae_id))
+                         .options(joinedload(InfoSession.cae), joinedload(InfoSession.place))
                          .order_by(InfoSession.starts_at.desc(), InfoSession.id.desc())).scalars().all()
         infos = service.session_infos(s, rows)
         return [infos[r.id] for r in rows]

@@ -18,7 +18,9 @@ fit every integer column); anything else is a 404.
 """
 from __future__ import annotations
 
-from typing import Optional
+import asyncio
+import logging
+from typing import Any, Optional
 
 from aiohttp import web
 
@@ -27,14 +29,20 @@ from bot.web.dashboard import common, conversations, exports, handoffs, login, p
 from bot.web.dashboard.common import TRACKER_KEY, render  # noqa: F401  (used by overview, learning)
 
 SUBJECTS = (login, conversations, handoffs, people, sessions, exports)
+# The start-up build of the conversations' summary cache: {"future": …} once started.
+WARMUP_KEY = web.AppKey("summary_warmup", dict)
+
+logger = logging.getLogger(__name__)
 
 
 def setup(app: web.Application, templates_dir, tracker_url: Optional[str] = None) -> None:
     """Templates, the tracker reader and every dashboard route (``/coach/...``)."""
     common.setup_templates(app, templates_dir)
     app[TRACKER_KEY] = transcripts.TrackerReader(tracker_url)
+    app[WARMUP_KEY] = {}
     app.on_cleanup.append(_dispose_tracker)
     app.on_startup.append(_warm_labels)
+    app.on_startup.append(_warm_summaries)
     for subject in SUBJECTS:
         subject.add_routes(app)
 
@@ -47,5 +55,26 @@ async def _warm_labels(app: web.Application) -> None:
         pass
 
 
+async def _warm_summaries(app: web.Application) -> None:
+    """Build the conversations' summary cache in a thread as the app starts (about
+    10 s for 100 000 conversations), so that a coach's first list does not wait for
+    it; a list asked meanwhile waits for the build under way, then only reads what
+    was added since."""
+    reader = app[TRACKER_KEY]
+    app[WARMUP_KEY]["future"] = asyncio.get_running_loop().run_in_executor(None, _build_summaries, reader)
+
+
+def _build_summaries(reader: transcripts.TrackerReader) -> Any:
+    try:
+        if reader.store_exists():
+            reader.cache.summaries(reader)
+    except Exception:  # the list page builds it again and shows the error, if any
+        logger.warning("conversation summaries not built at start", exc_info=True)
+
+
 async def _dispose_tracker(app: web.Application) -> None:
+    app[TRACKER_KEY].cache.stop()
+    future = app[WARMUP_KEY].get("future")
+    if future is not None:
+        await future
     app[TRACKER_KEY].dispose()
