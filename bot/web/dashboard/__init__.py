@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import labels, transcripts
 from bot.web.dashboard import common, conversations, exports, handoffs, login, people, sessions
-from bot.web.dashboard.common import TRACKER_KEY, render  # noqa: F401  (used by overview, learning)
+from bot.web.dashboard.common import TRACKER_KEY
 
 SUBJECTS = (login, conversations, handoffs, people, sessions, exports)
 # The start-up build of the conversations' summary cache: {"future": …} once started.
