@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot import settings
 from bot.errors import UserError
+from bot.scope import Scope
 from bot.storage.db import Database
 from bot.storage.models import ROLE_ADMIN, ROLE_COACH, ROLES, Coach, utcnow
 
@@ -38,11 +39,14 @@ class CoachInfo:
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
 
+    @property
+    def scope(self) -> Scope:
+        """What this account may see (bot/scope.py): admins without a CAE see
+        everything; others their own CAE."""
+        return Scope.of_coach(self)
+
     def can_see_cae(self, cae_id: Optional[int]) -> bool:
-        """Admins without a CAE see everything; others only their own CAE."""
-        if self.is_admin and self.cae_id is None:
-            return True
-        return cae_id is not None and cae_id == self.cae_id
+        return self.scope.sees_cae(cae_id)
 
 
 class AuthError(UserError, ValueError):

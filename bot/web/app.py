@@ -26,7 +26,7 @@ from bot import settings
 from bot.booking.reminders import send_due_reminders
 from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, booking_pages, coach, curriculum_api, data_export, learning, overview
+from bot.web import api, auth, booking_pages, curriculum_api, dashboard, data_export, learning, overview
 
 logger = logging.getLogger(__name__)
 
@@ -304,7 +304,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     data_export.add_routes(app)  # /mes-donnees/<conversation>.json?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
-    coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
+    dashboard.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard, one module per subject)
     overview.add_routes(app)  # /coach/apercu (activity overview), /coach/apercu.csv
     learning.add_routes(app)  # /coach/apprentissage (admins: review, retrain, compare, activate)
     # Registered before the static folder so that it wins over /static/.
