@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from bot import settings
+from bot.errors import UserError
 
 CAES_DIR = settings.ROOT / "caes"
 SCHEMA_FILE = CAES_DIR / "schema.json"
@@ -31,9 +32,11 @@ SPECIALISMS = {
 BASES = {"marge_brute": "de votre marge brute", "chiffre_affaires": "de votre chiffre d'affaires"}
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """A profile file that does not follow its schema: the message is French and
     names the file and the field, so the start can stop with it."""
+
+    code = "cae_profile"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.caes import profiles as profiles_module
 from bot.caes.profiles import Profile, ProfileError, load_dir, parse_profile, profile_from_json
+from bot.scope import Scope
 from bot.storage.db import Database
 from bot.storage.models import Cae, CaeProfileChange, utcnow
 
@@ -123,6 +124,32 @@ def read_profiles(db: Database) -> dict[str, Profile]:
         except (ProfileError, ValueError):
             logger.warning("stored profile of CAE %s does not parse: skipped", slug)
     return profiles
+
+
+def profiles_in_scope(db: Database, scope: Scope) -> list[Profile]:
+    """The profiles a coach may read (bot/scope.py: their CAE's; everything: all),
+    by name."""
+    def work(s):
+        return set(s.execute(select(Cae.slug).where(scope.cae_condition(Cae.id))).scalars())
+
+    slugs = db.run(work)
+    return sorted((p for slug, p in read_profiles(db).items() if slug in slugs), key=lambda p: p.name)
+
+
+def profile_in_scope(db: Database, scope: Scope, slug: str) -> Optional[Profile]:
+    """The profile ``slug`` if it exists and is in ``scope``, else None."""
+    def work(s):
+        return s.execute(select(Cae.profile).where(Cae.slug == slug, Cae.profile.is_not(None),
+                                                   scope.cae_condition(Cae.id))).scalar_one_or_none()
+
+    text = db.run(work)
+    if text is None:
+        return None
+    try:
+        return profile_from_json(text)
+    except (ProfileError, ValueError):
+        logger.warning("stored profile of CAE %s does not parse: skipped", slug)
+        return None
 
 
 def cae_ids(db: Database) -> dict[str, int]:
