@@ -6,24 +6,38 @@ from datetime import datetime
 from typing import TYPE_CHECKING, List, Tuple
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime, format_time
+
 if TYPE_CHECKING:  # pragma: no cover
     from bot.booking.service import BookingInfo, SessionInfo
 
 PARIS = ZoneInfo("Europe/Paris")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+LOCALE = "fr_FR"
 
 
 def _hour(value: datetime) -> str:
-    return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
+    """``14 h 30``, ``9 h`` (French typography), by Babel."""
+    return format_time(value, "H 'h' mm" if value.minute else "H 'h'", locale=LOCALE)
 
 
 def format_date(value: datetime) -> str:
-    """``mardi 3 décembre 2024``, in Paris time."""
+    """``mardi 3 décembre 2024`` (``1er`` for the first of the month), in Paris time, by Babel."""
     local = value.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year}"
+    text = babel_format_date(local, "EEEE d MMMM y", locale=LOCALE)
+    return text.replace(" 1 ", " 1er ", 1) if local.day == 1 else text
+
+
+def format_short(value: datetime) -> str:
+    """``mar. 3 déc. 14 h`` (buttons), in Paris time."""
+    local = value.astimezone(PARIS)
+    return f"{babel_format_date(local, 'EEE d MMM', locale=LOCALE)} {_hour(local)}"
+
+
+def format_numeric(value: datetime, with_time: bool = True) -> str:
+    """``03/12/2024 14:30`` (tables, exports), in Paris time."""
+    local = value.astimezone(PARIS)
+    return format_datetime(local, "dd/MM/y HH:mm" if with_time else "dd/MM/y", locale=LOCALE)
 
 
 def format_when(starts_at: datetime, ends_at: datetime) -> str:
@@ -180,6 +194,25 @@ def reminder(booking: "BookingInfo") -> Mail:
                     f"collective de {s.cae_name}."],
         details=_details(booking),
         actions=_actions(booking),
+        closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
+        cae_name=s.cae_name,
+    )
+
+
+def reminder_today(booking: "BookingInfo") -> Mail:
+    """The day of a video session: the link, and how to leave the seat."""
+    s = booking.session
+    local_start = s.starts_at.astimezone(PARIS)
+    actions = [("Rejoindre la visio", s.video_url)] if s.video_url else []
+    return Mail(
+        subject=f"Aujourd'hui à {_hour(local_start)} : réunion d'information {s.cae_name} en visio",
+        greeting=greeting(booking.first_name),
+        paragraphs=["C'est aujourd'hui : la réunion d'information collective de "
+                    f"{s.cae_name} commence à {_hour(local_start)}, en visioconférence."]
+        + ([f"Le lien pour la rejoindre : {s.video_url}"] if s.video_url else
+           ["Le lien de connexion vous sera donné par l'équipe de la CAE."]),
+        details=_details(booking),
+        actions=actions + _actions(booking, calendar=False),
         closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
         cae_name=s.cae_name,
     )

@@ -1,0 +1,66 @@
+"""Session series, messages to a session's people, the reminder of the day (video).
+
+Revision ID: 0012_session_series
+Revises: 0010_booking_links
+Create Date: 2026-12-04 10:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0012_session_series'
+down_revision = '0010_booking_links'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('session_series',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cae_id', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cae_id'], ['cae.id'], name=op.f('fk_session_series_cae_id_cae'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['coach.id'], name=op.f('fk_session_series_created_by_coach'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_series'))
+    )
+    with op.batch_alter_table('session_series', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_series_cae_id'), ['cae_id'], unique=False)
+    op.create_table('session_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('coach_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.String(length=5000), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['coach_id'], ['coach.id'], name=op.f('fk_session_message_coach_id_coach'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['info_session.id'], name=op.f('fk_session_message_session_id_info_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_message'))
+    )
+    with op.batch_alter_table('session_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_message_session_id'), ['session_id'], unique=False)
+    with op.batch_alter_table('info_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('series_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_info_session_series_id'), ['series_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_info_session_series_id_session_series'),
+                                    'session_series', ['series_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('same_day_reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.drop_column('same_day_reminder_sent_at')
+    with op.batch_alter_table('info_session', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_info_session_series_id_session_series'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_info_session_series_id'))
+        batch_op.drop_column('series_id')
+    with op.batch_alter_table('session_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_message_session_id'))
+    op.drop_table('session_message')
+    with op.batch_alter_table('session_series', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_series_cae_id'))
+    op.drop_table('session_series')
