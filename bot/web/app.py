@@ -28,7 +28,7 @@ from bot.booking.reminders import send_due_reminders
 from bot.privacy import links as privacy_links
 from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, booking_pages, coach, curriculum_api, learning, overview
+from bot.web import api, auth, booking_pages, coach, curriculum_api, learning, overview, session_tools
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +308,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
     coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
     overview.add_routes(app)  # /coach/apercu (activity overview), /coach/apercu.csv
+    session_tools.add_routes(app)  # /coach/presences, /coach/sessions/serie, …/<id>/message, …/<id>/emargement
     learning.add_routes(app)  # /coach/apprentissage (admins: review, retrain, compare, activate)
     # Registered before the static folder so that it wins over /static/.
     app.router.add_get("/static/vendor/rasa-webchat.js", webchat_bundle)
