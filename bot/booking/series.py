@@ -19,7 +19,7 @@ from bot.booking.coach import InvalidInput
 from bot.booking.service import SessionInfo, _session_info_of
 from bot.booking.texts import PARIS, format_date
 from bot.storage.db import Database
-from bot.storage.models import SESSION_PLANNED, InfoSession, SessionSeries, as_utc, utcnow
+from bot.storage.models import SESSION_PLANNED, InfoSession, SessionSeries, SessionSeriesMember, as_utc, utcnow
 
 WEEKLY_RULE, MONTHLY_WEEKDAY, MONTHLY_DAY = "hebdomadaire", "mensuel_jour", "mensuel_date"
 RULES = (WEEKLY_RULE, MONTHLY_WEEKDAY, MONTHLY_DAY)
@@ -148,10 +148,11 @@ def create_series(db: Database, cae_id: int, plan: SeriesPlan, data: Mapping[str
             end = (datetime.combine(start.date(), plan.start) + length).replace(tzinfo=PARIS)
             sess = InfoSession(cae_id=cae_id, place_id=place_id, video_url=video_url,
                                starts_at=as_utc(start), ends_at=as_utc(end), capacity=capacity,
-                               status=SESSION_PLANNED, created_at=now, series_id=series.id)
+                               status=SESSION_PLANNED, created_at=now)
             s.add(sess)
             made.append(sess)
         s.flush()
+        s.add_all([SessionSeriesMember(session_id=sess.id, series_id=series.id) for sess in made])
         return [_session_info_of(s, sess) for sess in made]
 
     return db.run(work)

@@ -151,8 +151,6 @@ class InfoSession(Base):
     status = Column(String(20), nullable=False, default=SESSION_PLANNED,
                     server_default=SESSION_PLANNED)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    # Sessions created together as a series (bot/booking/series.py); NULL: on its own.
-    series_id = Column(Integer, ForeignKey("session_series.id", ondelete="SET NULL"), index=True)
 
     cae = relationship("Cae", back_populates="sessions")
     place = relationship("Place", back_populates="sessions")
@@ -177,6 +175,17 @@ class SessionSeries(Base):
     rule = Column(String(200), nullable=False)  # French, e.g. "chaque 1er mardi du mois, 14 h"
     created_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SessionSeriesMember(Base):
+    """A session created as part of a series (a table of its own, so that the
+    session table and the code reading it stay as they were)."""
+
+    __tablename__ = "session_series_member"
+
+    session_id = Column(Integer, ForeignKey("info_session.id", ondelete="CASCADE"), primary_key=True)
+    series_id = Column(Integer, ForeignKey("session_series.id", ondelete="CASCADE"), nullable=False,
+                       index=True)
 
 
 class SessionMessage(Base):

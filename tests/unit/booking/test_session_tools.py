@@ -13,7 +13,7 @@ from bot.booking.errors import BookingError, SessionNotFound
 from bot.booking.service import book
 from bot.booking.texts import PARIS
 from bot.overview import Scope
-from bot.storage.models import InfoSession
+from bot.storage.models import InfoSession, SessionSeriesMember
 from tests.unit.booking.conftest import add_session, person
 
 UTC = timezone.utc
@@ -40,7 +40,7 @@ def test_monthly_series_every_first_tuesday_keeps_14h_across_summer_time(db):
     assert all(d.hour == 14 and d.minute == 0 and d.weekday() == 1 for d in local)
     assert all(s.ends_at - s.starts_at == timedelta(hours=2) and s.capacity == 12 for s in made)
     with db.reader() as s:
-        ids = {s.get(InfoSession, m.id).series_id for m in made}
+        ids = {s.get(SessionSeriesMember, m.id).series_id for m in made}
     assert len(ids) == 1 and None not in ids
 
 

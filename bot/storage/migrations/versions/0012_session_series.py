@@ -42,11 +42,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('session_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_message_session_id'), ['session_id'], unique=False)
-    with op.batch_alter_table('info_session', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('series_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_info_session_series_id'), ['series_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_info_session_series_id_session_series'),
-                                    'session_series', ['series_id'], ['id'], ondelete='SET NULL')
+    op.create_table('session_series_member',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['series_id'], ['session_series.id'], name=op.f('fk_session_series_member_series_id_session_series'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['info_session.id'], name=op.f('fk_session_series_member_session_id_info_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_series_member'))
+    )
+    with op.batch_alter_table('session_series_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_series_member_series_id'), ['series_id'], unique=False)
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.add_column(sa.Column('same_day_reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
 
@@ -54,10 +58,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.drop_column('same_day_reminder_sent_at')
-    with op.batch_alter_table('info_session', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_info_session_series_id_session_series'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_info_session_series_id'))
-        batch_op.drop_column('series_id')
+    with op.batch_alter_table('session_series_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_series_member_series_id'))
+    op.drop_table('session_series_member')
     with op.batch_alter_table('session_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_message_session_id'))
     op.drop_table('session_message')
