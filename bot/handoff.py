@@ -3,18 +3,25 @@
 Each request waits in the coaches' inbox (dashboard) until handled. Contact
 details are stored only when the person chose to leave them (consent). When
 the conversation belongs to a person known in exactly one CAE (a booking, an
-enrolment), the request goes to that CAE's coaches; otherwise every coach sees it.
+enrolment), the request goes to that CAE's coaches; otherwise every coach sees it
+(``requests_for``, ``mark_handled``: scoped in SQL, ``bot.scope``).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Optional
 
+from sqlalchemy import select
+
 from bot import conversation_cae
-from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
+from bot.booking.dialogue import clean_email
+from bot.phones import NO_PHONE, clean_phone
 from bot.identity import linked_person, person_cae_ids
 from bot.storage.db import Database
-from bot.storage.models import HandoffRequest, utcnow
+from bot.scope import Scope
+from bot.storage.models import HANDOFF_HANDLED, HANDOFF_OPEN, HandoffRequest, utcnow
 
 MAX_REASON = 1000
 NO_CONTACT = "none"
@@ -88,3 +95,43 @@ def create_request(db: Database, conversation_id: Optional[str], channel: Option
         return row.id
 
     return db.run(work)
+
+
+class RequestNotFound(LookupError):
+    """No such request in this scope (another CAE's is not confirmed to exist)."""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    id: int
+    created_at: datetime
+    reason: str
+    email: Optional[str]
+    phone: Optional[str]
+    conversation_id: Optional[str]
+    status: str
+
+
+def requests_for(db: Database, scope: Scope, include_handled: bool = False) -> list[RequestRecord]:
+    """The requests in scope (routed to the CAE or to nobody), newest first; open
+    ones only unless ``include_handled``."""
+    query = (select(HandoffRequest).where(scope.routed_condition(HandoffRequest.cae_id))
+             .order_by(HandoffRequest.created_at.desc(), HandoffRequest.id.desc()))
+    if not include_handled:
+        query = query.where(HandoffRequest.status == HANDOFF_OPEN)
+    with db.reader() as s:
+        return [RequestRecord(r.id, r.created_at, r.reason, r.email, r.phone, r.conversation_id, r.status)
+                for r in s.execute(query).scalars()]
+
+
+def mark_handled(db: Database, scope: Scope, request_id: int, coach_id: int) -> None:
+    """Close a request. RequestNotFound when it does not exist in this scope."""
+
+    def work(s) -> None:
+        row = s.execute(select(HandoffRequest).where(
+            HandoffRequest.id == request_id, scope.routed_condition(HandoffRequest.cae_id))).scalar_one_or_none()
+        if row is None:
+            raise RequestNotFound()
+        row.status, row.handled_at, row.handled_by = HANDOFF_HANDLED, utcnow(), coach_id
+
+    db.run(work)

@@ -1,6 +1,6 @@
 """After a session: the attendance sheet, the sessions "à clore" and the no-show rate.
 
-Every query is limited in SQL to the caller's CAE (``bot.overview.Scope``: a
+Every query is limited in SQL to the caller's CAE (``bot.scope.Scope``: a
 coach's CAE, or everything for an admin without a CAE); a session of another
 CAE is ``SessionNotFound``, as if it did not exist.
 
@@ -19,8 +19,9 @@ from typing import Dict, List, Optional
 from sqlalchemy import and_, case, func, select
 
 from bot.booking import errors
-from bot.booking.service import SessionInfo, _now, _session_info_of
-from bot.overview import Scope
+from bot.booking.records import SessionInfo
+from bot.booking.service import now_utc, session_info_of
+from bot.scope import Scope
 from bot.storage.db import Database
 from bot.storage.models import (
     ABSENT, ATTENDED, EXCUSED, REGISTERED, SEATED_STATUSES, SESSION_CANCELLED,
@@ -35,9 +36,7 @@ STATE_FR = {UPCOMING: "à venir", TO_CLOSE: "à clore", CLOSED: "présences not�
 
 def scoped(query, scope: Scope):
     """``query`` (on InfoSession) limited to the scope's CAE."""
-    if scope.everything:
-        return query
-    return query.where(InfoSession.cae_id == scope.cae_id)  # NULL: a coach without CAE sees none
+    return query.where(scope.cae_condition(InfoSession.cae_id))  # a coach without CAE sees none
 
 
 def session_in_scope(db: Database, session_id: int, scope: Scope) -> SessionInfo:
@@ -46,7 +45,7 @@ def session_in_scope(db: Database, session_id: int, scope: Scope) -> SessionInfo
                          ).scalar_one_or_none()
         if sess is None:
             raise errors.SessionNotFound()
-        return _session_info_of(s, sess)
+        return session_info_of(s, sess)
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def past_sessions(db: Database, scope: Scope, now: Optional[datetime] = None,
                   limit: int = 500) -> List[SessionAttendance]:
     """Sessions that have ended (newest first), with their attendance counts and
     state; ``only_to_close``: those whose attendance is still to be recorded."""
-    now = _now(now)
+    now = now_utc(now)
     from bot.storage.models import Place
 
     counts = (
@@ -149,7 +148,7 @@ def sessions_to_close(db: Database, scope: Scope, now: Optional[datetime] = None
 
 
 def session_state(session: SessionInfo, unmarked: int, now: Optional[datetime] = None) -> str:
-    now = _now(now)
+    now = now_utc(now)
     if session.status == SESSION_CANCELLED:
         return CANCELLED
     if session.ends_at > now:
@@ -176,7 +175,7 @@ class CaeNoShow:
 def no_show_by_cae(db: Database, scope: Scope, now: Optional[datetime] = None,
                    since: Optional[datetime] = None) -> List[CaeNoShow]:
     """Per CAE, over the sessions held (ended, not cancelled) since ``since``."""
-    now = _now(now)
+    now = now_utc(now)
     query = (
         select(Cae.id, Cae.name, func.count(func.distinct(InfoSession.id)),
                func.coalesce(_count(ATTENDED), 0), func.coalesce(_count(ABSENT), 0),

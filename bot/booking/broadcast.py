@@ -17,12 +17,13 @@ from sqlalchemy import select
 from bot.booking import errors
 from bot.booking.attendance import session_in_scope
 from bot.booking.coach import InvalidInput
+from bot.booking.emails import render
 from bot.booking.links import booking_links
-from bot.booking.mailer import DEFAULT_SENDER, build_message, mailer_from_env, render
-from bot.booking.service import _now
+from bot.booking.service import now_utc
 from bot.booking.texts import Mail, format_when, format_where, greeting
-from bot.overview import Scope
+from bot.mail import DEFAULT_SENDER, build_message, mailer_from_env
 from bot.redact import mask_addresses
+from bot.scope import Scope
 from bot.storage.db import Database
 from bot.storage.models import REGISTERED, SESSION_CANCELLED, WAITLISTED, Booking, Person, SessionMessage
 
@@ -64,7 +65,7 @@ def message_attendees(db: Database, session_id: int, scope: Scope, subject: str,
     """E-mail ``body`` to everyone registered on the session (and the waiting
     list if asked). Raises SessionNotFound (not in scope), SessionCancelled,
     InvalidInput (empty or too long)."""
-    now = _now(now)
+    now = now_utc(now)
     subject = " ".join(str(subject or "").split())
     body = str(body or "").replace("\r\n", "\n").strip()
     if not subject or not body:

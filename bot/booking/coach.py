@@ -1,23 +1,30 @@
 """What coaches do with information sessions: create, edit, cancel, list the
-bookings, mark attendance. Used by the JSON API and the dashboard.
+bookings, mark attendance, export. Used by the JSON API and the dashboard alike.
 
 Same conventions as ``service``: ``db`` first, plain dataclasses or dicts out,
-``BookingError`` subclasses with a French message. Scoping by CAE is the
-caller's job (``CoachInfo.can_see_cae``); ``session_cae_id`` helps with it.
+``BookingError`` subclasses with a French message. Scope (``bot.scope``): the
+listings filter by the coach's CAE in SQL; before acting on one session or
+booking, the adapters call ``session_in_scope`` / ``booking_in_scope`` (unknown:
+SessionNotFound / BookingNotFound; another CAE's: ``OutOfScope``). The
+transitions themselves are the booking service's (``service.lock_session``,
+``promote_waitlist``, ``mark_cancelled``…).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bot.booking import errors, service
-from bot.booking.service import SessionInfo, _booking_info, _lock_session, _promote, _session_info_of
+from bot.booking.service import SessionInfo, booking_info, lock_session, promote_waitlist, session_info_of
+from bot.scope import OutOfScope, Scope
 from bot.storage.db import Database
 from bot.storage.models import (
     ABSENT, ATTENDED, CANCELLED, EXCUSED, REGISTERED, SESSION_CANCELLED, SESSION_CLOSED,
-    SESSION_PLANNED, WAITLISTED, Booking, Cae, InfoSession, Place, as_utc, utcnow,
+    SESSION_PLANNED, WAITLISTED, Booking, Cae, InfoSession, Person, Place, as_utc, utcnow,
 )
 
 ATTENDANCE = (ATTENDED, ABSENT, EXCUSED, REGISTERED)
@@ -48,7 +55,7 @@ def _datetime(value: Any, field: str) -> datetime:
     return as_utc(parsed)
 
 
-def _capacity(value: Any) -> int:
+def check_capacity(value: Any) -> int:
     try:
         capacity = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -76,7 +83,8 @@ def cae_id_of(db: Database, slug: str) -> int:
     return cae_id
 
 
-def _check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
+def check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
+    """The id of a place of this CAE (InvalidInput otherwise), None when none is given."""
     if place_id in (None, ""):
         return None
     try:
@@ -93,20 +101,20 @@ def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
                    now: Optional[datetime] = None) -> SessionInfo:
     """``data``: starts_at, ends_at (ISO 8601 with offset), capacity, and place_id
     (a place of this CAE) or video_url."""
-    now = as_utc(now) if now else utcnow()
+    now = service.now_utc(now)
     starts_at = _datetime(data.get("starts_at"), "starts_at")
     ends_at = _datetime(data.get("ends_at"), "ends_at")
     if ends_at <= starts_at:
         raise InvalidInput("La fin doit être après le début.")
     if starts_at <= now:
         raise InvalidInput("La date de début est déjà passée.")
-    capacity = _capacity(data.get("capacity"))
+    capacity = check_capacity(data.get("capacity"))
     video_url = (str(data.get("video_url") or "").strip() or None)
     if video_url and not video_url.startswith(("https://", "http://")):
         raise InvalidInput("« video_url » doit être une adresse http(s).")
 
     def work(s) -> SessionInfo:
-        place_id = _check_place(s, cae_id, data.get("place_id"))
+        place_id = check_place(s, cae_id, data.get("place_id"))
         if place_id is None and video_url is None:
             raise InvalidInput("Indiquez un lieu (place_id) ou un lien de visio (video_url).")
         sess = InfoSession(cae_id=cae_id, place_id=place_id, video_url=video_url,
@@ -114,7 +122,7 @@ def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
                            status=SESSION_PLANNED, created_at=now)
         s.add(sess)
         s.flush()
-        return _session_info_of(s, sess)
+        return session_info_of(s, sess)
 
     return db.run(work)
 
@@ -123,10 +131,10 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
                    now: Optional[datetime] = None) -> SessionInfo:
     """Change dates, capacity, place or video link, or status planned/closed.
     A larger capacity gives the new seats to the waiting list (told by e-mail)."""
-    now = as_utc(now) if now else utcnow()
+    now = service.now_utc(now)
 
     def work(s):
-        sess = _lock_session(s, session_id)
+        sess = lock_session(s, session_id)
         if sess.status == SESSION_CANCELLED:
             raise errors.SessionCancelled("Cette réunion est annulée : elle ne peut plus être modifiée.")
         if "starts_at" in data:
@@ -136,9 +144,9 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
         if sess.ends_at <= sess.starts_at:
             raise InvalidInput("La fin doit être après le début.")
         if "capacity" in data:
-            sess.capacity = _capacity(data["capacity"])
+            sess.capacity = check_capacity(data["capacity"])
         if "place_id" in data:
-            sess.place_id = _check_place(s, sess.cae_id, data["place_id"])
+            sess.place_id = check_place(s, sess.cae_id, data["place_id"])
         if "video_url" in data:
             sess.video_url = str(data["video_url"] or "").strip() or None
         if sess.place_id is None and not sess.video_url:
@@ -148,12 +156,12 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
                 raise InvalidInput("« status » : planned ou closed (pour annuler : /cancel).")
             sess.status = data["status"]
         s.flush()
-        promoted = _promote(s, sess, now)
-        info = _session_info_of(s, sess)
-        return info, [_booking_info(s, b, info) for b in promoted]
+        promoted = promote_waitlist(s, sess, now)
+        info = session_info_of(s, sess)
+        return info, [booking_info(s, b, info) for b in promoted]
 
     info, promoted = db.run(work)
-    service._send(promoted, "promotion", None, True)
+    service.send_notices(promoted, "promotion", None, True)
     return info
 
 
@@ -163,7 +171,7 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
     now = utcnow()
 
     def work(s):
-        sess = _lock_session(s, session_id)
+        sess = lock_session(s, session_id)
         if sess.status == SESSION_CANCELLED:
             raise errors.SessionCancelled("Cette réunion est déjà annulée.")
         sess.status = SESSION_CANCELLED
@@ -172,11 +180,11 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
         for booking in bookings:
             service.mark_cancelled(booking, now)
         s.flush()
-        info = _session_info_of(s, sess)
-        return info, [_booking_info(s, b, info) for b in bookings]
+        info = session_info_of(s, sess)
+        return info, [booking_info(s, b, info) for b in bookings]
 
     info, cancelled = db.run(work)
-    service._send(cancelled, "cancellation", mailer, notify)
+    service.send_notices(cancelled, "cancellation", mailer, notify)
     return {"session": info, "cancelled_bookings": len(cancelled)}
 
 
@@ -196,15 +204,6 @@ def list_bookings(db: Database, session_id: int) -> List[Dict[str, Any]]:
         } for b in rows]
 
 
-def booking_cae_id(db: Database, reference: str) -> int:
-    reference = service.normalize_reference(reference)
-    with db.reader() as s:
-        booking = s.execute(select(Booking).where(Booking.reference == reference)).scalar_one_or_none()
-        if booking is None:
-            raise errors.BookingNotFound()
-        return booking.session.cae_id
-
-
 def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]:
     """attended / absent / excused (or back to registered) for a seated booking."""
     if status not in ATTENDANCE:
@@ -222,3 +221,93 @@ def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]
         return {"reference": booking.reference, "status": booking.status}
 
     return db.run(work)
+
+
+# --------------------------------------------------------------------------- scope and listings
+
+OTHER_CAE = "Cette réunion appartient à une autre CAE."
+
+
+def session_in_scope(db: Database, scope: Scope, session_id: int) -> int:
+    """``session_id`` if it exists (SessionNotFound) and is in scope (OutOfScope)."""
+    cae_id = session_cae_id(db, session_id)
+    if not scope.sees_cae(cae_id):
+        raise OutOfScope(OTHER_CAE)
+    return int(session_id)
+
+
+def booking_in_scope(db: Database, scope: Scope, reference: str) -> int:
+    """The session id of this booking, if it exists (BookingNotFound) and is in
+    scope (OutOfScope)."""
+    reference = service.normalize_reference(reference)
+    with db.reader() as s:
+        found = s.execute(select(Booking.session_id, InfoSession.cae_id)
+                          .join(InfoSession, InfoSession.id == Booking.session_id)
+                          .where(Booking.reference == reference)).first()
+    if found is None:
+        raise errors.BookingNotFound()
+    if not scope.sees_cae(found.cae_id):
+        raise OutOfScope(OTHER_CAE)
+    return found.session_id
+
+
+def sessions_in_scope(db: Database, scope: Scope) -> List[SessionInfo]:
+    """Every session of the scope's CAE(s), latest first (seats counted in one query)."""
+    with db.reader() as s:
+        rows = s.execute(select(InfoSession).where(scope.cae_condition(InfoSession.cae_id))
+                         .options(joinedload(InfoSession.cae), joinedload(InfoSession.place))
+                         .order_by(InfoSession.starts_at.desc(), InfoSession.id.desc())).scalars().all()
+        infos = service.session_infos(s, rows)
+        return [infos[r.id] for r in rows]
+
+
+def caes_and_places(db: Database, scope: Scope) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
+    """The CAEs (slug, name) and places (id, name, CAE name) a session may be created with."""
+    with db.reader() as s:
+        caes = s.execute(select(Cae.slug, Cae.name).where(scope.cae_condition(Cae.id))
+                         .order_by(Cae.name)).all()
+        places = s.execute(select(Place.id, Place.name, Cae.name).join(Cae, Cae.id == Place.cae_id)
+                           .where(scope.cae_condition(Place.cae_id)).order_by(Place.name)).all()
+    return [tuple(c) for c in caes], [tuple(p) for p in places]
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """One booking with its person and session, for the exports."""
+    reference: str
+    status: str
+    first_name: str
+    last_name: str
+    email: Optional[str]
+    phone: Optional[str]
+    person_erased: bool
+    cae_name: str
+    starts_at: datetime
+    session_status: str
+    place_name: Optional[str]  # None: by video
+    city: Optional[str]
+    created_at: datetime
+
+    @property
+    def live(self) -> bool:
+        """A real booking still: person not erased, booking and session not cancelled."""
+        return (not self.person_erased and self.status != CANCELLED
+                and self.session_status != SESSION_CANCELLED)
+
+
+def bookings_in_scope(db: Database, scope: Scope) -> List[BookingRow]:
+    """Every booking of the scope's sessions, oldest first (one query)."""
+    query = (select(Booking, Person, InfoSession, Cae.name, Place)
+             .join(Person, Person.id == Booking.person_id)
+             .join(InfoSession, InfoSession.id == Booking.session_id)
+             .join(Cae, Cae.id == InfoSession.cae_id)
+             .outerjoin(Place, Place.id == InfoSession.place_id)
+             .where(scope.cae_condition(InfoSession.cae_id))
+             .order_by(Booking.created_at, Booking.id))
+    with db.reader() as s:
+        return [BookingRow(
+            b.reference, b.status, p.first_name, p.last_name, p.email, p.phone, p.erased_at is not None,
+            cae_name, sess.starts_at, sess.status,
+            None if place is None or place.is_video else place.name,
+            None if place is None or place.is_video else (place.city or ""), b.created_at)
+            for b, p, sess, cae_name, place in s.execute(query)]

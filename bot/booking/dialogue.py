@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
-import phonenumbers
-
-from bot.booking.service import SessionInfo, fold, normalize_email, normalize_reference
-from bot.booking.texts import PARIS, format_short, format_when, format_where
 from bot.booking import errors
+from bot.booking.links import manage_url
+from bot.booking.records import SessionInfo
+from bot.booking.service import fold, normalize_email, normalize_reference
+from bot.booking.texts import format_where
+from bot.dates import PARIS, format_short, format_when
+from bot.phones import NO_PHONE, NO_PHONE_WORDS, clean_phone  # noqa: F401  (re-exported)
 
 ANYWHERE = "partout"
 VIDEO = "visio"
@@ -301,30 +303,6 @@ WHAT_TO_CORRECT = ("Que faut-il corriger ? Dites-moi par exemple « mon prénom 
                    "Pour tout abandonner, tapez « annuler ».")
 
 
-NO_PHONE_WORDS = {"non", "non merci", "pas de telephone", "pas de numero", "aucun", "je prefere pas",
-                  "je prefere ne pas", "passer", "nan", "pas besoin", "non pas de telephone", "-"}
-NO_PHONE = "-"
-
-
-def clean_phone(text: str) -> Optional[str]:
-    """A phone number checked by ``phonenumbers`` (French numbers by default,
-    others with their ``+`` prefix) in international form (``+33 6 12 34 56
-    78``, ``+44 20 7946 0958``), ``NO_PHONE`` when the person gives none, or
-    None when it is not a valid number."""
-    value = (text or "").strip()
-    if fold(value).strip(" .!") in NO_PHONE_WORDS:
-        return NO_PHONE
-    if len(value) > 40 or not re.fullmatch(r"[\d\s.\-()/+]+", value):
-        return None
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 def clean_reference(text: str) -> Optional[str]:
     """``RI-7K3P9Q`` from "ri 7k3p9q", "ma référence est RI-7K3P9Q"... or None."""
     for candidate in re.findall(r"\b(?:ri ?)?([0-9a-z]{6})\b", fold(text)):
@@ -372,7 +350,6 @@ def booked_message(booking: Any, ics_url: Optional[str]) -> str:
     else:
         text = (f"C'est confirmé ! Rendez-vous le {format_when(session.starts_at, session.ends_at)}, "
                 f"{format_where(session)}.")
-    from bot.booking.links import manage_url
 
     text += (f"\nVotre référence : {booking.reference}. Pour annuler ou changer de date : "
              f"{manage_url(booking.reference)} (ou écrivez-moi avec cette référence).")

@@ -28,16 +28,17 @@ them; ``python -m bot.booking.reminders`` runs the job once (for cron).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import List, Mapping, Optional
 
 from sqlalchemy import or_, select, update
 
-from bot.booking.mailer import mailer_from_env, notify
-from bot.booking.service import _booking_info, _now
-from bot.booking.texts import PARIS
+from bot.booking.emails import notify
+from bot.booking.service import booking_info, now_utc
+from bot.dates import PARIS
+from bot.mail import mailer_from_env
+from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import (
     REGISTERED, SESSION_CANCELLED, Booking, InfoSession, Place, as_utc,
@@ -45,17 +46,9 @@ from bot.storage.models import (
 
 logger = logging.getLogger(__name__)
 
-J2 = "reminder"  # mail kinds (bot/booking/mailer.py)
+J2 = "reminder"  # mail kinds (bot/booking/emails.py)
 SAME_DAY = "reminder_today"
 SAME_DAY_LEAD = timedelta(hours=1)
-
-
-def _clock(value: Optional[str], default: time) -> time:
-    try:
-        return time.fromisoformat((value or "").strip()) if (value or "").strip() else default
-    except ValueError:
-        logger.warning("reminder time %r not understood, %s used", value, default)
-        return default
 
 
 @dataclass(frozen=True)
@@ -65,13 +58,12 @@ class ReminderPolicy:
     same_day_at: time = time(9, 0)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "ReminderPolicy":
-        try:
-            days = max(1, min(int(env.get("CAE_REMINDER_DAYS_BEFORE") or 2), 14))
-        except ValueError:
-            days = 2
-        return cls(days, _clock(env.get("CAE_REMINDER_AT"), time(9, 0)),
-                   _clock(env.get("CAE_SAME_DAY_REMINDER_AT"), time(9, 0)))
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "ReminderPolicy":
+        """The policy of the settings (bot/settings.py): ``CAE_REMINDER_DAYS_BEFORE``,
+        ``CAE_REMINDER_AT``, ``CAE_SAME_DAY_REMINDER_AT``."""
+        settings = Settings(env)
+        return cls(settings.reminder_days_before, settings.reminder_at,
+                   settings.same_day_reminder_at)
 
     def j2_due(self, starts_at: datetime) -> datetime:
         """J-2 at 9:00, Paris wall-clock time."""
@@ -145,7 +137,7 @@ def send_due_reminders(db: Database, now: Optional[datetime] = None, mailer=None
                        policy: Optional[ReminderPolicy] = None) -> List[str]:
     """Send the reminders due at ``now``; returns the references reminded (one
     entry per e-mail sent)."""
-    now = _now(now)
+    now = now_utc(now)
     mailer = mailer or mailer_from_env()
     sent: List[str] = []
     for item in due_reminders(db, now, policy):
@@ -160,7 +152,7 @@ def send_due_reminders(db: Database, now: Optional[datetime] = None, mailer=None
             ).rowcount
             if not claimed:
                 return None
-            return _booking_info(s, s.get(Booking, item.booking_id))
+            return booking_info(s, s.get(Booking, item.booking_id))
 
         info = db.run(claim)
         if info is None:  # another worker got it first, or it changed meanwhile

@@ -16,8 +16,9 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
 from bot.booking import coach as coach_ops
 from bot.booking.coach import InvalidInput
-from bot.booking.service import SessionInfo, _session_info_of
-from bot.booking.texts import PARIS, format_date
+from bot.booking.records import SessionInfo
+from bot.booking.service import session_info_of
+from bot.dates import PARIS, format_date
 from bot.storage.db import Database
 from bot.storage.models import SESSION_PLANNED, InfoSession, SessionSeries, SessionSeriesMember, as_utc, utcnow
 
@@ -129,14 +130,14 @@ def create_series(db: Database, cae_id: int, plan: SeriesPlan, data: Mapping[str
         raise InvalidInput(f"Cette règle donne plus de {MAX_SESSIONS} réunions : réduisez la période.")
     if as_utc(starts[0]) <= now:
         raise InvalidInput("La première réunion serait déjà passée.")
-    capacity = coach_ops._capacity(data.get("capacity"))
+    capacity = coach_ops.check_capacity(data.get("capacity"))
     video_url = str(data.get("video_url") or "").strip() or None
     if video_url and not video_url.startswith(("https://", "http://")):
         raise InvalidInput("« video_url » doit être une adresse http(s).")
     length = datetime.combine(plan.first_day, plan.end) - datetime.combine(plan.first_day, plan.start)
 
     def work(s) -> List[SessionInfo]:
-        place_id = coach_ops._check_place(s, cae_id, data.get("place_id"))
+        place_id = coach_ops.check_place(s, cae_id, data.get("place_id"))
         if place_id is None and video_url is None:
             raise InvalidInput("Indiquez un lieu ou un lien de visio.")
         series = SessionSeries(cae_id=cae_id, rule=plan.describe()[:200], created_by=coach_id,
@@ -153,6 +154,6 @@ def create_series(db: Database, cae_id: int, plan: SeriesPlan, data: Mapping[str
             made.append(sess)
         s.flush()
         s.add_all([SessionSeriesMember(session_id=sess.id, series_id=series.id) for sess in made])
-        return [_session_info_of(s, sess) for sess in made]
+        return [session_info_of(s, sess) for sess in made]
 
     return db.run(work)

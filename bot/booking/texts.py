@@ -1,52 +1,15 @@
-"""French wording: dates in Paris time, e-mail subjects and bodies."""
+"""French wording of the booking e-mails: subjects and bodies (dates: bot/dates.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, List, Tuple
-from zoneinfo import ZoneInfo
+from typing import List, Tuple
 
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime, format_time
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.booking.service import BookingInfo, SessionInfo
-
-PARIS = ZoneInfo("Europe/Paris")
-LOCALE = "fr_FR"
+from bot.booking.links import booking_links
+from bot.booking.records import BookingInfo, SessionInfo
+from bot.dates import PARIS, format_date, format_hour, format_moment, format_when  # noqa: F401  (re-exported)
 
 
-def _hour(value: datetime) -> str:
-    """``14 h 30``, ``9 h`` (French typography), by Babel."""
-    return format_time(value, "H 'h' mm" if value.minute else "H 'h'", locale=LOCALE)
-
-
-def format_date(value: datetime) -> str:
-    """``mardi 3 décembre 2024`` (``1er`` for the first of the month), in Paris time, by Babel."""
-    local = value.astimezone(PARIS)
-    text = babel_format_date(local, "EEEE d MMMM y", locale=LOCALE)
-    return text.replace(" 1 ", " 1er ", 1) if local.day == 1 else text
-
-
-def format_short(value: datetime) -> str:
-    """``mar. 3 déc. 14 h`` (buttons), in Paris time."""
-    local = value.astimezone(PARIS)
-    return f"{babel_format_date(local, 'EEE d MMM', locale=LOCALE)} {_hour(local)}"
-
-
-def format_numeric(value: datetime, with_time: bool = True) -> str:
-    """``03/12/2024 14:30`` (tables, exports), in Paris time."""
-    local = value.astimezone(PARIS)
-    return format_datetime(local, "dd/MM/y HH:mm" if with_time else "dd/MM/y", locale=LOCALE)
-
-
-def format_when(starts_at: datetime, ends_at: datetime) -> str:
-    """``mardi 3 décembre 2024 de 14 h à 16 h 30`` (Paris time)."""
-    start, end = starts_at.astimezone(PARIS), ends_at.astimezone(PARIS)
-    return f"{format_date(starts_at)} de {_hour(start)} à {_hour(end)}"
-
-
-def format_where(session: "SessionInfo") -> str:
+def format_where(session: SessionInfo) -> str:
     if session.is_video:
         return f"en visioconférence ({session.video_url})" if session.video_url else \
             "en visioconférence"
@@ -75,15 +38,13 @@ class Mail:
 SIGNATURE = "L'assistant des Coopératives d'Activité et d'Emploi"
 
 
-def _details(booking: "BookingInfo") -> List[Tuple[str, str]]:
+def _details(booking: BookingInfo) -> List[Tuple[str, str]]:
     s = booking.session
     return [("Quand", format_when(s.starts_at, s.ends_at)), ("Où", format_where(s)),
             ("Votre référence", booking.reference)]
 
 
-def _actions(booking: "BookingInfo", calendar: bool = True) -> List[Tuple[str, str]]:
-    from bot.booking.links import booking_links
-
+def _actions(booking: BookingInfo, calendar: bool = True) -> List[Tuple[str, str]]:
     links = booking_links(booking.reference)
     actions = [("Annuler", links["cancel"]), ("Changer de date", links["change"])]
     if calendar:
@@ -91,7 +52,7 @@ def _actions(booking: "BookingInfo", calendar: bool = True) -> List[Tuple[str, s
     return actions
 
 
-def confirmation(booking: "BookingInfo") -> Mail:
+def confirmation(booking: BookingInfo) -> Mail:
     s = booking.session
     if booking.status == "waitlisted":
         return Mail(
@@ -119,16 +80,9 @@ def confirmation(booking: "BookingInfo") -> Mail:
     )
 
 
-def format_moment(value: datetime) -> str:
-    """``mardi 3 décembre 2024 à 14 h 30`` (Paris time)."""
-    return f"{format_date(value)} à {_hour(value.astimezone(PARIS))}"
-
-
-def promotion(booking: "BookingInfo") -> Mail:
+def promotion(booking: BookingInfo) -> Mail:
     """A seat freed: offered to the next person on the waiting list, held until
     ``offer_expires_at``; they take it or decline with one click."""
-    from bot.booking.links import booking_links
-
     s = booking.session
     links = booking_links(booking.reference)
     deadline = format_moment(booking.offer_expires_at) if booking.offer_expires_at else None
@@ -151,7 +105,7 @@ def promotion(booking: "BookingInfo") -> Mail:
     )
 
 
-def cancellation(booking: "BookingInfo") -> Mail:
+def cancellation(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Réservation annulée – réunion d'information {s.cae_name}",
@@ -165,7 +119,7 @@ def cancellation(booking: "BookingInfo") -> Mail:
     )
 
 
-def erased(booking: "BookingInfo") -> Mail:
+def erased(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Réservation annulée – réunion d'information {s.cae_name}",
@@ -179,13 +133,13 @@ def erased(booking: "BookingInfo") -> Mail:
     )
 
 
-def date_changed(booking: "BookingInfo") -> Mail:
+def date_changed(booking: BookingInfo) -> Mail:
     mail = confirmation(booking)
     mail.subject = "Changement de date – " + mail.subject
     return mail
 
 
-def reminder(booking: "BookingInfo") -> Mail:
+def reminder(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Rappel : réunion d'information {s.cae_name} le {format_date(s.starts_at)}",
@@ -199,16 +153,16 @@ def reminder(booking: "BookingInfo") -> Mail:
     )
 
 
-def reminder_today(booking: "BookingInfo") -> Mail:
+def reminder_today(booking: BookingInfo) -> Mail:
     """The day of a video session: the link, and how to leave the seat."""
     s = booking.session
     local_start = s.starts_at.astimezone(PARIS)
     actions = [("Rejoindre la visio", s.video_url)] if s.video_url else []
     return Mail(
-        subject=f"Aujourd'hui à {_hour(local_start)} : réunion d'information {s.cae_name} en visio",
+        subject=f"Aujourd'hui à {format_hour(local_start)} : réunion d'information {s.cae_name} en visio",
         greeting=greeting(booking.first_name),
         paragraphs=["C'est aujourd'hui : la réunion d'information collective de "
-                    f"{s.cae_name} commence à {_hour(local_start)}, en visioconférence."]
+                    f"{s.cae_name} commence à {format_hour(local_start)}, en visioconférence."]
         + ([f"Le lien pour la rejoindre : {s.video_url}"] if s.video_url else
            ["Le lien de connexion vous sera donné par l'équipe de la CAE."]),
         details=_details(booking),

@@ -19,11 +19,13 @@ from typing import Optional, Sequence
 
 from babel.numbers import format_currency, format_percent
 
+from bot.errors import UserError
+
 MAX_AMOUNT = Decimal("1000000000")
 MAX_MONTHS = 36
 
 
-class CalculatorError(ValueError):
+class CalculatorError(UserError, ValueError):
     """Bad figures; the message is French and meant for the person."""
 
 

@@ -20,7 +20,6 @@ rows keep the count and hold nothing personal.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -29,7 +28,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, or_, select, update
 
-from bot import conversation_cae, training_examples
+from bot import conversation_cae, settings, training_examples
 from bot.booking import service as booking
 from bot.identity import PROVEN
 from bot.storage.db import Database, checkpoint_sqlite
@@ -43,9 +42,7 @@ KEPT_EVENT_TYPES = ("session_started",)
 
 
 def outbox_dir() -> Path:
-    from bot import settings
-
-    return Path(os.environ.get("CAE_OUTBOX_DIR") or Path(settings.VAR_DIR) / "outbox")
+    return settings.current().outbox_dir
 
 
 def _mails(directory: Optional[Path], emails: Iterable[str] = (),

@@ -9,7 +9,7 @@ from email import policy
 
 from bot.booking.reminders import ReminderPolicy, send_due_reminders
 from bot.booking.service import book, cancel, change_date
-from bot.booking.texts import PARIS
+from bot.dates import PARIS
 from bot.storage.db import Database
 from bot.storage.models import InfoSession
 from tests.unit.booking.conftest import add_session, person

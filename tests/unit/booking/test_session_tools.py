@@ -11,8 +11,8 @@ import pytest
 from bot.booking import attendance, broadcast, coach, series
 from bot.booking.errors import BookingError, SessionNotFound
 from bot.booking.service import book
-from bot.booking.texts import PARIS
-from bot.overview import Scope
+from bot.dates import PARIS
+from bot.scope import Scope
 from bot.storage.models import InfoSession, SessionSeriesMember
 from tests.unit.booking.conftest import add_session, person
 

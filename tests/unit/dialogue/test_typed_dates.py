@@ -10,7 +10,7 @@ import pytest
 
 from bot.booking import dialogue
 from bot.booking.service import SessionInfo
-from bot.booking.texts import PARIS, format_date, format_when
+from bot.dates import PARIS, format_date, format_when
 
 # Thursday 3 December 2026, 15:00 in Paris.
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)
