@@ -1,4 +1,5 @@
-"""French dates in Paris time: ``mardi 3 décembre 2024 de 14 h à 16 h 30``.
+"""French dates in Paris time: ``mardi 3 décembre 2024 de 14 h à 16 h 30``,
+formatted by Babel (locale ``fr_FR``).
 
 Used by the booking records and texts, the chat, the booking pages and the
 dashboard; the times are stored in UTC and shown in Paris time.
@@ -8,29 +9,43 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime, format_time
+
 PARIS = ZoneInfo("Europe/Paris")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+LOCALE = "fr_FR"
 
 
-def _hour(value: datetime) -> str:
-    return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
+def format_hour(value: datetime) -> str:
+    """``14 h 30``, ``9 h`` (French typography) of ``value`` as given (no time zone change)."""
+    return format_time(value, "H 'h' mm" if value.minute else "H 'h'", locale=LOCALE)
 
 
 def format_date(value: datetime) -> str:
-    """``mardi 3 décembre 2024``, in Paris time."""
+    """``mardi 3 décembre 2024`` (``1er`` for the first of the month), in Paris time."""
     local = value.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year}"
+    text = babel_format_date(local, "EEEE d MMMM y", locale=LOCALE)
+    return text.replace(" 1 ", " 1er ", 1) if local.day == 1 else text
+
+
+def format_short(value: datetime) -> str:
+    """``mar. 3 déc. 14 h`` (buttons), in Paris time."""
+    local = value.astimezone(PARIS)
+    return f"{babel_format_date(local, 'EEE d MMM', locale=LOCALE)} {format_hour(local)}"
+
+
+def format_numeric(value: datetime, with_time: bool = True) -> str:
+    """``03/12/2024 14:30`` (tables, exports), in Paris time."""
+    local = value.astimezone(PARIS)
+    return format_datetime(local, "dd/MM/y HH:mm" if with_time else "dd/MM/y", locale=LOCALE)
 
 
 def format_when(starts_at: datetime, ends_at: datetime) -> str:
     """``mardi 3 décembre 2024 de 14 h à 16 h 30`` (Paris time)."""
     start, end = starts_at.astimezone(PARIS), ends_at.astimezone(PARIS)
-    return f"{format_date(starts_at)} de {_hour(start)} à {_hour(end)}"
+    return f"{format_date(starts_at)} de {format_hour(start)} à {format_hour(end)}"
 
 
 def format_moment(value: datetime) -> str:
     """``mardi 3 décembre 2024 à 14 h 30`` (Paris time)."""
-    return f"{format_date(value)} à {_hour(value.astimezone(PARIS))}"
+    return f"{format_date(value)} à {format_hour(value.astimezone(PARIS))}"

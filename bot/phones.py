@@ -1,4 +1,5 @@
-"""Phone numbers as people type them: ``06 12 34 56 78`` → ``+33 6 12 34 56 78``.
+"""Phone numbers as people type them: ``06 12 34 56 78`` → ``+33 6 12 34 56 78``,
+checked by ``phonenumbers`` (Google's libphonenumber data).
 
 Shared by the booking form (bot/booking/dialogue.py), the hand-off to a
 person (bot/handoff.py) and the masking of personal data (bot/redact.py).
@@ -8,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+import phonenumbers
+
 from bot.text import fold_words
 
 NO_PHONE_WORDS = {"non", "non merci", "pas de telephone", "pas de numero", "aucun", "je prefere pas",
@@ -16,19 +19,27 @@ NO_PHONE = "-"
 
 
 def clean_phone(text: str) -> Optional[str]:
-    """A French or international phone number in ``+33 6 12 34 56 78`` form,
-    ``NO_PHONE`` when the person gives none, or None when it is not a number."""
+    """A phone number checked by ``phonenumbers`` (French numbers by default,
+    others with their ``+`` prefix) in international form (``+33 6 12 34 56
+    78``, ``+44 20 7946 0958``), ``NO_PHONE`` when the person gives none, or
+    None when it is not a valid number."""
     value = (text or "").strip()
     if fold_words(value).strip(" .!") in NO_PHONE_WORDS:
         return NO_PHONE
-    digits = re.sub(r"[\s.\-()/]", "", value)
-    if re.fullmatch(r"0[1-9]\d{8}", digits):
-        digits = "+33" + digits[1:]
-    elif re.fullmatch(r"0033[1-9]\d{8}", digits):
-        digits = "+" + digits[2:]
-    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
-        rest = digits[3:]
-        return "+33 " + rest[0] + " " + " ".join(rest[i:i + 2] for i in range(1, 9, 2))
-    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        return digits
-    return None
+    if len(value) > 40 or not re.fullmatch(r"[\d\s.\-()/+]+", value):
+        return None
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def looks_like_phone(text: str) -> bool:
+    """A number written the way phone numbers are (``0`` or ``+``/``00`` then
+    9 to 15 digits), valid or not: what masking must catch even when
+    ``clean_phone`` would refuse it (a mistyped number is still personal)."""
+    digits = re.sub(r"[\s.\-()/]", "", text or "")
+    return bool(re.fullmatch(r"(?:\+|00)[1-9]\d{7,14}|0[1-9]\d{8}", digits))

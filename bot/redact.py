@@ -2,14 +2,15 @@
 
 ``mask_email`` keeps a hint for the logs (``z***@e***.fr``); ``mask_personal``
 replaces e-mail addresses and phone numbers in free text, phone numbers
-confirmed by the phone-number reader the booking form uses (bot/phones.py).
+confirmed by the phone-number reader the booking form uses (bot/phones.py) or
+written like one (a mistyped number is still personal).
 """
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-from bot.phones import NO_PHONE, clean_phone
+from bot.phones import NO_PHONE, clean_phone, looks_like_phone
 
 EMAIL_MASK = "[e-mail]"
 PHONE_MASK = "[téléphone]"
@@ -46,8 +47,10 @@ def mask_personal(text: str) -> str:
         return EMAIL_MASK + match.group(0)[len(found):]
 
     def phone(match: re.Match) -> str:
-        value = clean_phone(match.group(0))
-        return PHONE_MASK if value and value != NO_PHONE else match.group(0)
+        candidate = match.group(0)
+        value = clean_phone(candidate)
+        masked = (value and value != NO_PHONE) or looks_like_phone(candidate)
+        return PHONE_MASK if masked else candidate
 
     text = EMAIL_CANDIDATE.sub(email, text or "")
     return PHONE_CANDIDATE.sub(phone, text)

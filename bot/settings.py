@@ -15,9 +15,11 @@ into a private file under var/" helper (tokens, HMAC keys).
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets as _random
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Mapping, Optional
 
@@ -62,6 +64,17 @@ def _positive(raw: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+def _clock(raw: str, default: time) -> time:
+    """A time of day ``HH:MM``; ``default`` when unset or not understood (logged)."""
+    if not raw:
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        logging.getLogger(__name__).warning("time %r not understood, %s used", raw, default)
+        return default
 
 
 def _csv(raw: str) -> list[str]:
@@ -236,6 +249,21 @@ class Settings:
     @_setting("CAE_REMINDER_INTERVAL_S", "`300`", "seconds between two runs of the reminder e-mails and the waiting-list offers (`0`: off)")
     def reminder_interval_s(self, raw: str) -> float:
         return float(raw or 300)
+
+    @_setting("CAE_REMINDER_DAYS_BEFORE", "`2`", "the first reminder e-mail goes this many days before the session (1 to 14)")
+    def reminder_days_before(self, raw: str) -> int:
+        try:
+            return max(1, min(int(raw or 2), 14))
+        except ValueError:
+            return 2
+
+    @_setting("CAE_REMINDER_AT", "`09:00`", "its time of day, Paris time")
+    def reminder_at(self, raw: str) -> time:
+        return _clock(raw, time(9, 0))
+
+    @_setting("CAE_SAME_DAY_REMINDER_AT", "`09:00`", "time of the reminder of the day (video sessions only; one hour before a session starting earlier), Paris time")
+    def same_day_reminder_at(self, raw: str) -> time:
+        return _clock(raw, time(9, 0))
 
     @_setting("CAE_PURGE_INTERVAL_S", "`86400`", "seconds between two retention purges (`0`: off)")
     def purge_interval_s(self, raw: str) -> float:

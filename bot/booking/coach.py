@@ -55,7 +55,7 @@ def _datetime(value: Any, field: str) -> datetime:
     return as_utc(parsed)
 
 
-def _capacity(value: Any) -> int:
+def check_capacity(value: Any) -> int:
     try:
         capacity = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -83,7 +83,8 @@ def cae_id_of(db: Database, slug: str) -> int:
     return cae_id
 
 
-def _check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
+def check_place(s, cae_id: int, place_id: Any) -> Optional[int]:
+    """The id of a place of this CAE (InvalidInput otherwise), None when none is given."""
     if place_id in (None, ""):
         return None
     try:
@@ -107,13 +108,13 @@ def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
         raise InvalidInput("La fin doit être après le début.")
     if starts_at <= now:
         raise InvalidInput("La date de début est déjà passée.")
-    capacity = _capacity(data.get("capacity"))
+    capacity = check_capacity(data.get("capacity"))
     video_url = (str(data.get("video_url") or "").strip() or None)
     if video_url and not video_url.startswith(("https://", "http://")):
         raise InvalidInput("« video_url » doit être une adresse http(s).")
 
     def work(s) -> SessionInfo:
-        place_id = _check_place(s, cae_id, data.get("place_id"))
+        place_id = check_place(s, cae_id, data.get("place_id"))
         if place_id is None and video_url is None:
             raise InvalidInput("Indiquez un lieu (place_id) ou un lien de visio (video_url).")
         sess = InfoSession(cae_id=cae_id, place_id=place_id, video_url=video_url,
@@ -143,9 +144,9 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
         if sess.ends_at <= sess.starts_at:
             raise InvalidInput("La fin doit être après le début.")
         if "capacity" in data:
-            sess.capacity = _capacity(data["capacity"])
+            sess.capacity = check_capacity(data["capacity"])
         if "place_id" in data:
-            sess.place_id = _check_place(s, sess.cae_id, data["place_id"])
+            sess.place_id = check_place(s, sess.cae_id, data["place_id"])
         if "video_url" in data:
             sess.video_url = str(data["video_url"] or "").strip() or None
         if sess.place_id is None and not sess.video_url:

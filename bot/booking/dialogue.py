@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
 from bot.booking import errors
@@ -16,7 +17,7 @@ from bot.booking.links import manage_url
 from bot.booking.records import SessionInfo
 from bot.booking.service import fold, normalize_email, normalize_reference
 from bot.booking.texts import format_where
-from bot.dates import PARIS, format_when
+from bot.dates import PARIS, format_short, format_when
 from bot.phones import NO_PHONE, NO_PHONE_WORDS, clean_phone  # noqa: F401  (re-exported)
 
 ANYWHERE = "partout"
@@ -82,13 +83,8 @@ def where_from_slot(value: Optional[str]) -> Optional[Where]:
 
 def session_title(session: SessionInfo) -> str:
     """Short button title: ``mar. 3 déc. 14 h – Rouen`` plus (complet) when full."""
-    local = session.starts_at.astimezone(PARIS)
-    days = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-    months = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
-              "oct.", "nov.", "déc.")
-    hour = f"{local.hour} h" + (f" {local.minute:02d}" if local.minute else "")
     where = "visio" if session.is_video else (session.city or session.place_name or "")
-    title = f"{days[local.weekday()]} {local.day} {months[local.month - 1]} {hour} – {where}"
+    title = f"{format_short(session.starts_at)} – {where}"
     if session.is_full:
         title += " (complet, liste d'attente)"
     return title
@@ -103,11 +99,12 @@ def session_buttons(sessions: Sequence[SessionInfo]) -> list[dict[str, str]]:
             for s in sessions[:MAX_OFFERED]]
 
 
-def choose_session(text: str, offered: Sequence[int], sessions: Sequence[SessionInfo]
-                   ) -> Optional[int]:
+def choose_session(text: str, offered: Sequence[int], sessions: Sequence[SessionInfo],
+                   now: Optional[datetime] = None) -> Optional[int]:
     """The session id the person picked by typing: its rank in the list ("2",
-    "la deuxième"), or a day of the month ("le 12") that matches one session.
-    (A button click carries the id itself and does not come here.)"""
+    "la deuxième"), its weekday ("celle de vendredi 18h"), or a date typed
+    ("le 12", "12/01", "jeudi prochain", "le 12 décembre", read by ``typed_date``)
+    that matches one session. (A button click carries the id itself.)"""
     value = fold(text).strip(" .!?")
     if not value:
         return None
@@ -123,16 +120,62 @@ def choose_session(text: str, offered: Sequence[int], sessions: Sequence[Session
     if re.fullmatch(r"\d", value) and 1 <= int(value) <= len(offered):
         return offered[int(value) - 1]
     by_id = {s.id: s for s in sessions}
-    by_weekday = _by_weekday_and_hour(value, [by_id[i] for i in offered if i in by_id])
+    candidates = [by_id[i] for i in offered if i in by_id]
+    by_weekday = _by_weekday_and_hour(value, candidates)
     if by_weekday is not None:
         return by_weekday
-    day = re.search(r"\b(\d{1,2})\b", value)
-    if day:
-        matching = [i for i in offered if i in by_id
-                    and by_id[i].starts_at.astimezone(PARIS).day == int(day.group(1))]
-        if len(matching) == 1:
-            return matching[0]
-    return None
+    typed = typed_date(text, now)
+    if typed is None:
+        return None
+    day, full = typed
+    matching = [s.id for s in candidates
+                if (s.starts_at.astimezone(PARIS).date() == day if full
+                    else s.starts_at.astimezone(PARIS).day == day.day)]
+    return matching[0] if len(matching) == 1 else None
+
+
+# Words of a typed date that dateparser reads; everything else of the sentence
+# ("je préfère", "plutôt celle du") is left out, since dateparser takes some
+# French words for dates ("je" for jeudi).
+_MONTHS = {"janvier", "janv", "fevrier", "fevr", "fev", "mars", "avril", "avr", "mai", "juin",
+           "juillet", "juil", "aout", "septembre", "sept", "octobre", "oct", "novembre", "nov",
+           "decembre", "dec"}
+_WEEKDAY_WORDS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_RELATIVE = {"aujourd'hui", "aujourd’hui", "demain", "après-demain", "apres-demain"}
+_HOURS = re.compile(r"\b\d{1,2}\s*(?:h|heures?)\s*\d{0,2}\b", re.IGNORECASE)
+_DATE_TOKEN = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|[^\W\d_][\w'’-]*|\d{1,2}(?:er)?\b")
+DATE_SETTINGS = {"PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY",
+                 "RETURN_AS_TIMEZONE_AWARE": False}
+
+
+def typed_date(text: str, now: Optional[datetime] = None) -> Optional[tuple[date, bool]]:
+    """The date of a typed answer, read by ``dateparser`` (French, day before
+    month, the next such date from ``now``, Paris time): ``(date, True)`` when
+    the text fixes the day ("12/01", "le 12 décembre", "jeudi prochain",
+    "demain"), ``(date, False)`` when it gives only a day of the month ("le 12");
+    None when there is no date. Hours ("18h") are left out."""
+    import dateparser  # ~0.2 s to import: only when someone types a date
+
+    kept, full, day_number = [], False, False
+    for token in _DATE_TOKEN.findall(_HOURS.sub(" ", (text or "").lower())[:200]):
+        folded = fold(token)
+        if "/" in token or folded in _MONTHS or folded.rstrip(".") in _MONTHS:
+            kept.append(token)
+            full = True
+        elif folded in _WEEKDAY_WORDS or token in _RELATIVE:
+            kept.append(token)
+            full = True
+        elif re.fullmatch(r"\d{1,2}(?:er)?", token):
+            kept.append(token.replace("er", ""))
+            day_number = True
+    if not kept or not (full or day_number):
+        return None
+    base = (now or datetime.now(PARIS)).astimezone(PARIS).replace(tzinfo=None)
+    parsed = dateparser.parse(" ".join(kept), languages=["fr"],
+                              settings={**DATE_SETTINGS, "RELATIVE_BASE": base})
+    if parsed is None:
+        return None
+    return parsed.date(), full
 
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

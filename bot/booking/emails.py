@@ -30,6 +30,7 @@ _KINDS = {
     "erased": texts.erased,
     "date_changed": texts.date_changed,
     "reminder": texts.reminder,
+    "reminder_today": texts.reminder_today,
 }
 CANCELLING_KINDS = ("cancellation", "erased")
 

@@ -585,6 +585,7 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         booking.offered_at = None
         booking.offer_expires_at = None
         booking.reminder_sent_at = None
+        booking.same_day_reminder_sent_at = None
         booking.sequence += 1
         s.flush()
         conversation_cae.refresh_person(s, booking.person_id)
@@ -721,6 +722,7 @@ def export_records(db: Database, person_ids: Iterable[int]) -> Dict[str, Any]:
                     "cancelled_at": b.cancelled_at,
                     "promoted_at": b.promoted_at,
                     "reminder_sent_at": b.reminder_sent_at,
+                    "same_day_reminder_sent_at": b.same_day_reminder_sent_at,
                     "offered_at": b.offered_at,
                     "offer_expires_at": b.offer_expires_at,
                     "session": session_info_of(s, b.session).as_dict(),

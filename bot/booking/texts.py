@@ -6,7 +6,7 @@ from typing import List, Tuple
 
 from bot.booking.links import booking_links
 from bot.booking.records import BookingInfo, SessionInfo
-from bot.dates import PARIS, format_date, format_moment, format_when  # noqa: F401  (re-exported)
+from bot.dates import PARIS, format_date, format_hour, format_moment, format_when  # noqa: F401  (re-exported)
 
 
 def format_where(session: SessionInfo) -> str:
@@ -148,6 +148,25 @@ def reminder(booking: BookingInfo) -> Mail:
                     f"collective de {s.cae_name}."],
         details=_details(booking),
         actions=_actions(booking),
+        closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
+        cae_name=s.cae_name,
+    )
+
+
+def reminder_today(booking: BookingInfo) -> Mail:
+    """The day of a video session: the link, and how to leave the seat."""
+    s = booking.session
+    local_start = s.starts_at.astimezone(PARIS)
+    actions = [("Rejoindre la visio", s.video_url)] if s.video_url else []
+    return Mail(
+        subject=f"Aujourd'hui à {format_hour(local_start)} : réunion d'information {s.cae_name} en visio",
+        greeting=greeting(booking.first_name),
+        paragraphs=["C'est aujourd'hui : la réunion d'information collective de "
+                    f"{s.cae_name} commence à {format_hour(local_start)}, en visioconférence."]
+        + ([f"Le lien pour la rejoindre : {s.video_url}"] if s.video_url else
+           ["Le lien de connexion vous sera donné par l'équipe de la CAE."]),
+        details=_details(booking),
+        actions=actions + _actions(booking, calendar=False),
         closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
         cae_name=s.cae_name,
     )

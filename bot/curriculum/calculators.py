@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Optional, Sequence
 
+from babel.numbers import format_currency, format_percent
+
 from bot.errors import UserError
 
 MAX_AMOUNT = Decimal("1000000000")
@@ -60,16 +62,15 @@ def parse_amounts(text: str) -> list[Decimal]:
 
 
 def euros(value: Decimal) -> str:
-    """``12 345,60 €`` (French format)."""
+    """``12 345,60 €``, ``12 345 €`` for whole euros, ``−500 €`` (French format, by Babel)."""
     rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "−" if rounded < 0 else ""
-    whole, cents = f"{abs(rounded):.2f}".split(".")
-    grouped = f"{int(whole):,}".replace(",", "\u202f")
-    return f"{sign}{grouped} €" if cents == "00" else f"{sign}{grouped},{cents} €"
+    pattern = "#,##0 ¤;−#,##0 ¤" if rounded == rounded.to_integral_value() else "#,##0.00 ¤;−#,##0.00 ¤"
+    return format_currency(rounded, "EUR", pattern, locale="fr_FR", currency_digits=False)
 
 
 def percent(rate: Decimal) -> str:
-    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):n}".replace(".", ",").rstrip("0").rstrip(",") + " %"
+    """``12,5 %``, ``10 %`` (by Babel)."""
+    return format_percent(rate, "#,##0.# %", locale="fr_FR")
 
 
 # Said with every result: the calculator only estimates, the CAE's accounting knows.

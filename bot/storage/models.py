@@ -187,6 +187,47 @@ class InfoSession(Base):
         return f"<InfoSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
 
 
+class SessionSeries(Base):
+    """Sessions a coach created in one go ("every first Tuesday at 14:00 for six
+    months"): the rule as given, for the dashboard; each session stays on its own."""
+
+    __tablename__ = "session_series"
+
+    id = Column(Integer, primary_key=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="CASCADE"), nullable=False, index=True)
+    rule = Column(String(200), nullable=False)  # French, e.g. "chaque 1er mardi du mois, 14 h"
+    created_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SessionSeriesMember(Base):
+    """A session created as part of a series (a table of its own, so that the
+    session table and the code reading it stay as they were)."""
+
+    __tablename__ = "session_series_member"
+
+    session_id = Column(Integer, ForeignKey("info_session.id", ondelete="CASCADE"), primary_key=True)
+    series_id = Column(Integer, ForeignKey("session_series.id", ondelete="CASCADE"), nullable=False,
+                       index=True)
+
+
+class SessionMessage(Base):
+    """A message a coach sent to the people booked on a session (room change,
+    video link): kept for the session page's history; recipients are counted, not listed."""
+
+    __tablename__ = "session_message"
+
+    id = Column(Integer, primary_key=True)
+    session_id = Column(Integer, ForeignKey("info_session.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    subject = Column(String(200), nullable=False)
+    body = Column(String(5000), nullable=False)
+    recipients = Column(Integer, nullable=False, default=0)
+    failed = Column(Integer, nullable=False, default=0)
+    sent_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class Person(Base):
     """Someone who gave us their contact details (with consent). Generic, shared.
 
@@ -249,7 +290,8 @@ class Booking(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     cancelled_at = Column(UTCDateTime)
     promoted_at = Column(UTCDateTime)
-    reminder_sent_at = Column(UTCDateTime)
+    reminder_sent_at = Column(UTCDateTime)  # the J-2 reminder (bot/booking/reminders.py)
+    same_day_reminder_sent_at = Column(UTCDateTime)  # video sessions: the reminder of the day
     # Waiting list: a freed seat is offered to a waitlisted booking and held for it
     # while ``offered_at`` is set, until it is claimed (registered), declined
     # (cancelled) or passed on after ``offer_expires_at`` (then ``offered_at`` is

@@ -15,12 +15,13 @@ from bot.accounts import AuthError, authenticate, create_coach, ensure_first_adm
 
 async def test_the_web_app_sends_due_reminders_once_even_across_restarts(web_db, tmp_path):
     session = service.upcoming_sessions(web_db, "paris")[0]
-    with web_db.session() as s:  # the session now starts in 47 hours: its reminder is due
+    with web_db.session() as s:  # the session starts in 30 hours: J-2 9:00 Paris is past
         row = s.get(InfoSession, session.id)
-        row.starts_at = utcnow() + timedelta(hours=47)
+        row.starts_at = utcnow() + timedelta(hours=30)
         row.ends_at = row.starts_at + timedelta(hours=2)
     booking = service.book(web_db, session.id, {"first_name": "Léa", "last_name": "M",
-                                                "email": "lea@exemple.fr"}, consent=True, notify=False)
+                                                "email": "lea@exemple.fr"}, consent=True, notify=False,
+                           now=utcnow() - timedelta(days=7))  # booked a week ago
     outbox = tmp_path / "outbox"
     for _ in range(2):  # start, run a few rounds, stop; then "restart"
         app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0.05)

@@ -8,6 +8,8 @@ one module per subject:
 - ``handoffs``: requests to talk to a person;
 - ``people``: people in scope, one person's file, validating an objective;
 - ``sessions``: information sessions and attendance;
+- ``session_tools``: series of sessions, a message to a session's people, the
+  sign-in sheet, sessions "à clore" and no-show rates;
 - ``exports``: the CSV files;
 - ``cae_profiles``: the profile of the coach's CAE (admins edit it).
 
@@ -26,10 +28,12 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot import labels, transcripts
-from bot.web.dashboard import cae_profiles, common, conversations, exports, handoffs, login, people, sessions
+from bot.web.dashboard import (
+    cae_profiles, common, conversations, exports, handoffs, login, people, session_tools, sessions,
+)
 from bot.web.dashboard.common import TRACKER_KEY
 
-SUBJECTS = (login, conversations, handoffs, people, sessions, exports, cae_profiles)
+SUBJECTS = (login, conversations, handoffs, people, sessions, session_tools, exports, cae_profiles)
 # The start-up build of the conversations' summary cache: {"future": …} once started.
 WARMUP_KEY = web.AppKey("summary_warmup", dict)
 

@@ -5,7 +5,7 @@ import base64
 import email
 import socketserver
 import threading
-from datetime import timedelta, timezone
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -13,9 +13,8 @@ from icalendar import Calendar
 
 from bot.booking.ics import build_ics
 from bot.mail import OutboxMailer, SmtpMailer, mailer_from_env
-from bot.booking.reminders import send_due_reminders
 from bot.booking.service import book, cancel, change_date, find_booking
-from tests.unit.booking.conftest import add_session, person, utcnow
+from tests.unit.booking.conftest import add_session, person
 
 
 def _event(ics_bytes):
@@ -177,47 +176,3 @@ def test_smtp_failure_keeps_the_booking(db, monkeypatch):
     assert find_booking(db, made.reference, "camille.1@example.org").status == "registered"
 
 
-def test_reminders_idempotent(db, outbox):
-    soon = add_session(db, starts_in=timedelta(hours=30))
-    later = add_session(db, starts_in=timedelta(days=5))
-    past = add_session(db, starts_in=timedelta(hours=1))
-    r1 = book(db, soon, person(1), consent=True, notify=False)
-    r2 = book(db, soon, person(2), consent=True, notify=False)
-    gone = book(db, soon, person(3), consent=True, notify=False)
-    cancel(db, gone.reference, "camille.3@example.org", notify=False)
-    book(db, later, person(4), consent=True, notify=False)
-    book(db, past, person(5), consent=True, notify=False)
-    now = utcnow() + timedelta(hours=2)  # the session of `past` has started
-    assert sorted(send_due_reminders(db, now=now)) == sorted([r1.reference, r2.reference])
-    assert send_due_reminders(db, now=now) == []
-    assert send_due_reminders(db, now=now + timedelta(minutes=5)) == []
-    reminders = [_read(p) for p in outbox.glob("*.eml")]
-    assert len(reminders) == 2
-    assert all(m["Subject"].startswith("Rappel") and _ics_of(m) for m in reminders)
-    # Three days later the other session is within 48 h.
-    assert len(send_due_reminders(db, now=utcnow() + timedelta(days=3, hours=12))) == 1
-
-
-def test_failed_reminder_is_retried(db, outbox):
-    class Broken:
-        sender = "x@example.org"
-
-        def send(self, message):
-            raise OSError("SMTP down")
-
-    sid = add_session(db, starts_in=timedelta(hours=10))
-    made = book(db, sid, person(1), consent=True, notify=False)
-    assert send_due_reminders(db, mailer=Broken()) == []
-    assert send_due_reminders(db) == [made.reference]
-    assert send_due_reminders(db) == []
-    assert find_booking(db, made.reference, "camille.1@example.org").status == "registered"
-
-
-def test_change_date_resets_reminder(db):
-    soon = add_session(db, starts_in=timedelta(hours=20))
-    other = add_session(db, starts_in=timedelta(hours=40))
-    made = book(db, soon, person(1), consent=True, notify=False)
-    assert send_due_reminders(db) == [made.reference]
-    change_date(db, made.reference, "camille.1@example.org", other, notify=False)
-    assert send_due_reminders(db) == [made.reference]
-    assert utcnow().tzinfo == timezone.utc

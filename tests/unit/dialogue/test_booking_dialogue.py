@@ -29,7 +29,9 @@ def test_parse_where_rejects_what_is_not_a_place(text):
 @pytest.mark.parametrize("text,expected", [
     ("06 12 34 56 78", "+33 6 12 34 56 78"), ("0612345678", "+33 6 12 34 56 78"),
     ("+33 6 12 34 56 78", "+33 6 12 34 56 78"), ("non merci", dialogue.NO_PHONE),
-    ("+44 20 7946 0958", "+442079460958"), ("12", None), ("bonjour", None),
+    ("+44 20 7946 0958", "+44 20 7946 0958"), ("0044 20 7946 0958", "+44 20 7946 0958"),
+    ("0033 6 12 34 56 78", "+33 6 12 34 56 78"), ("12", None), ("bonjour", None),
+    ("06 12 34 56", None), ("+33 0 12 34 56 78", None), ("+999 12345678", None),
 ])
 def test_clean_phone(text, expected):
     assert dialogue.clean_phone(text) == expected
