@@ -1,7 +1,7 @@
 """Answers to questions about CAEs (retrieval intent faq/<topic>)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,6 +10,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.core import propose_choices
 from bot.answering import decide_topic
 from bot.faq import topic_titles
+from bot.questions import topics_to_answer
+
+
+def answer_several_questions(dispatcher: CollectingDispatcher, parse_data: Mapping[str, Any]) -> Optional[list]:
+    """Several FAQ questions in one message (bot/questions.py): each part's
+    answer in the message's order, and the events; None when the message is
+    not several confident questions."""
+    topics = topics_to_answer(parse_data, topic_titles())
+    if not topics:
+        return None
+    for topic in topics:
+        dispatcher.utter_message(response=f"utter_faq/{topic}")
+    return [SlotSet("faq_topic", topics[-1])]
 
 
 class ActionAnswerFaq(Action):
@@ -22,6 +35,9 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         parse_data = tracker.latest_message or {}
+        several = answer_several_questions(dispatcher, parse_data)
+        if several is not None:
+            return several
         titles = topic_titles()
         decision = decide_topic(parse_data)
         if decision.topic in titles:
