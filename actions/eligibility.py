@@ -35,9 +35,16 @@ class ValidateEligibilityForm(FormValidationAction):
     async def extract_activity_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A correction later in the form ("en fait je suis menuisier") restarts the activity."""
+        """The message that starts the check already describes the activity
+        ("je suis community manager pour des médecins, c possible chez vous ?"):
+        it is the description, not asked again. A correction later in the form
+        ("en fait je suis menuisier") restarts the activity."""
         requested = tracker.get_slot("requested_slot")
-        text = (tracker.latest_message or {}).get("text") or ""
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        starting = requested is None and (message.get("intent") or {}).get("name") == "check_eligibility"
+        if starting and not tracker.get_slot("activity_description") and best_match(text) is not None:
+            return {"activity_description": text}
         if requested in (None, "activity_description") or not looks_like_correction(text):
             return {}
         if best_match(text) is None:
