@@ -22,6 +22,7 @@ from bot.booking import coach as coach_ops
 from bot.booking import service
 from bot.booking.errors import BookingError
 from bot.booking.texts import format_when
+from bot.handoff import context_lines as handoff_context_lines
 from bot.storage.models import (
     CANCELLED, HANDOFF_HANDLED, HANDOFF_OPEN, SESSION_CANCELLED, Booking, Cae, EligibilityOutcome, HandoffRequest, InfoSession,
     Person, Place, utcnow,
@@ -286,7 +287,8 @@ async def handoffs(request: web.Request) -> web.Response:
         if not show_all:
             query = query.where(HandoffRequest.status == HANDOFF_OPEN)
         rows = [r for r in s.execute(query).scalars().all() if _sees_request(coach, r)]
-    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all})
+    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all,
+                                                    "context_lines": handoff_context_lines})
 
 
 @login_required
