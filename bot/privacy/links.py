@@ -1,5 +1,7 @@
-"""The link to download one's data (one JSON file), shown only in the conversation
-it belongs to: ``/mes-donnees/<conversation>.json?t=<expiry>_<HMAC>``.
+"""The links to one's data, shown only in the conversation they belong to: a
+printable French page ``/mes-donnees/<conversation>.html?t=<expiry>_<HMAC>``
+(who we are, what we hold and why, the transcript) and the same content as
+one JSON file, ``/mes-donnees/<conversation>.json?t=…`` (bot/privacy/readable.py).
 
 The HMAC covers the conversation, the expiry (``CAE_EXPORT_LINK_HOURS``, 24 by
 default) and a random nonce kept for the conversation (table ``export_key``);
@@ -13,9 +15,11 @@ import json
 import os
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
+import jinja2
 from aiohttp import web
 
 from bot.booking.links import _secret, public_web_url
@@ -24,6 +28,11 @@ from bot.storage.models import ExportKey, as_utc, utcnow
 from bot.transcripts import TrackerReader
 
 EXPORT_PATH = "/mes-donnees/{conversation}.json"
+PAGE_PATH = "/mes-donnees/{conversation}.html"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parents[1] / "web" / "templates" / "donnees")),
+    autoescape=True,
+)
 
 
 def link_lifetime() -> timedelta:
@@ -68,30 +77,56 @@ def check_export_token(db: Database, conversation_id: str, token: str,
     return hmac.compare_digest(signature, _signature(conversation_id, int(expires), nonce))
 
 
-def export_url(db: Database, conversation_id: str) -> str:
-    path = EXPORT_PATH.format(conversation=quote(conversation_id, safe=""))
+def export_url(db: Database, conversation_id: str, page: bool = False) -> str:
+    """The JSON file's address, or the readable page's (``page``)."""
+    path = (PAGE_PATH if page else EXPORT_PATH).format(conversation=quote(conversation_id, safe=""))
     return f"{public_web_url()}{path}?t={export_token(db, conversation_id)}"
 
 
-async def export_download(request: web.Request) -> web.Response:
+NO_STORE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def _document(request: web.Request) -> Optional[dict]:
+    """The export for a valid link, else None."""
     from bot.privacy import export_data
     from bot.web.auth import DB_KEY
 
     conversation_id = request.match_info["conversation"]
     db = request.app.get(DB_KEY) or get_database()
     if not check_export_token(db, conversation_id, request.query.get("t", "")):
-        return web.Response(status=404, text="Lien inconnu ou expiré.", content_type="text/plain")
+        return None
     reader = TrackerReader()
     try:
-        document = export_data(db, reader, conversation_id)
+        return export_data(db, reader, conversation_id)
     finally:
         reader.dispose()
+
+
+async def export_page(request: web.Request) -> web.Response:
+    from bot.privacy import readable
+
+    document = _document(request)
+    if document is None:
+        text = TEMPLATES.get_template("expired.html").render()
+        return web.Response(status=404, text=text, content_type="text/html", charset="utf-8", headers=NO_STORE)
+    json_url = EXPORT_PATH.format(conversation=quote(request.match_info["conversation"], safe=""))
+    text = TEMPLATES.get_template("export.html").render(
+        document=document, conversations=readable.conversations(document["messages"]),
+        moment=readable.moment, you=readable.YOU,
+        json_url=f"{json_url}?t={quote(request.query.get('t', ''), safe='')}")
+    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=NO_STORE)
+
+
+async def export_download(request: web.Request) -> web.Response:
+    document = _document(request)
+    if document is None:
+        return web.Response(status=404, text="Lien inconnu ou expiré.", content_type="text/plain")
     return web.Response(
         body=json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
         content_type="application/json", charset="utf-8",
-        headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"',
-                 "Cache-Control": "private, no-store"})
+        headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"', **NO_STORE})
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get(EXPORT_PATH, export_download)
+    app.router.add_get(PAGE_PATH, export_page)
