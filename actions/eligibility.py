@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from bot import eligibility
 from bot.eligibility.outcomes import record_outcome
 from bot.storage.db import get_database
+from actions.faq import answer_several_questions
 from bot.answering import decide_topic
 from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, understood, verdict_message
 
@@ -62,7 +63,10 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(response="utter_describe_activity_help")
             return {"activity_description": None}
         if match is None:
-            # A question about CAEs asked instead of a description: answer it, ask again.
+            # A question about CAEs asked instead of a description (or several
+            # in one message): answer, ask again.
+            if intent in ("faq", "nlu_fallback") and answer_several_questions(dispatcher, message) is not None:
+                return {"activity_description": None}
             topic = decide_topic(message).topic if intent == "faq" else None
             if topic:
                 dispatcher.utter_message(response=f"utter_faq/{topic}")

@@ -189,3 +189,18 @@ def test_a_person_who_booked_is_offered_their_address_at_the_handoff(servers):
     [row] = stored_rows(servers, HandoffRequest, me)
     assert (row.email, row.name) == ("nadia.benali@exemple.fr", "Nadia Benali")
     assert any(line.startswith("Inscrit à une réunion d'information") for line in context_lines(row.context))
+
+
+@pytest.mark.parametrize("start,asked_again", [
+    ("vérifier mon projet", "Décrivez votre projet"),
+    ("je veux m'inscrire à une réunion d'information", "Où souhaitez-vous"),
+])
+def test_several_questions_in_the_middle_of_a_form_are_answered_then_the_form_asks_again(servers, start,
+                                                                                         asked_again):
+    from bot.evaluation import answered_topics
+
+    me = "several-in-form-" + re.sub(r"[^a-z]", "", start)[:20]
+    assert asked_again in texts(ask(servers, me, start))
+    replies = ask(servers, me, "c'est quoi un CAPE et combien ça coûte ?")
+    assert answered_topics(replies, faq_answers()) == ["cape_what", "contribution_rate"]
+    assert asked_again in texts(replies)
