@@ -9,7 +9,7 @@ from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
 from bot.handoff import (KNOWN_CONTACT, NO_CONTACT, USE_KNOWN_WORDS, conversation_context, create_request,
-                         last_question, linked_contact, masked_contact, parse_contact)
+                         linked_contact, masked_contact, parse_contact)
 from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
@@ -62,11 +62,6 @@ class ValidateHandoffForm(FormValidationAction):
             return {"handoff_contact": None}
         # The whole answer when it holds a contact: the action keeps the rest as a note.
         return {"handoff_contact": text[:400] if contact else NO_CONTACT}
-
-
-def last_words(tracker) -> str:
-    """The last question the person asked before asking for a human (not a form answer)."""
-    return last_question(tracker.events)
 
 
 class ActionHandoffRequest(Action):

@@ -97,7 +97,9 @@ def split_questions(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)
-    return merged[:MAX_PARTS] if len(merged) > 1 else [text]
+    if len(merged) > MAX_PARTS:  # the rest stays together in the last part
+        merged = merged[:MAX_PARTS - 1] + [" ".join(merged[MAX_PARTS - 1:])]
+    return merged if len(merged) > 1 else [text]
 
 
 def _has_subject(part: str) -> bool:

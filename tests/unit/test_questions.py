@@ -81,3 +81,10 @@ def test_the_summary_keeps_only_what_the_dialogue_needs():
                        "response_selector": {"default": {"ranking": [
                            {"intent_response_key": "faq/cape_what", "confidence": 0.97},
                            {"intent_response_key": "faq/cape_duration", "confidence": 0.02}]}}}
+
+
+def test_at_most_four_parts_and_nothing_dropped():
+    text = "C'est quoi un CAPE ? Et le CESA ? Et la TVA ? Et la mutuelle ? Et la retraite ?"
+    parts = split_questions(text)
+    assert len(parts) == 4 and parts[-1] == "Et la mutuelle ? Et la retraite ?"
+    assert " ".join(parts) == text
