@@ -32,7 +32,7 @@ test-fast: setup
 # Benchmarks (print figures): FAQ answers on the held-out questions; eligibility on its
 # case table and on the blind table.
 eval: setup
-	@$(PY) -m bot.evaluation
+	@$(PY) -m bot.rasa.evaluation
 	@$(PY) -m bot.eligibility.evaluate
 
 # Production profile on this machine: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx.

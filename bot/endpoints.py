@@ -49,7 +49,7 @@ def lock_store(url: str) -> dict:
 def endpoints(actions_url: str, actions_token: str, tracker_url: str,
               lock_url: Optional[str] = None) -> dict:
     config = {
-        # Rasa adds ?token=... to every call; bot/action_server.py checks it.
+        # Rasa adds ?token=... to every call; bot/rasa/action_server.py checks it.
         "action_endpoint": {"url": f"{actions_url.rstrip('/')}/webhook", "token": actions_token},
         "tracker_store": tracker_store(tracker_url),
     }
@@ -77,12 +77,13 @@ def write_default(env: Mapping[str, str] = os.environ, var_dir: Optional[Path] =
                   host: str = settings.HOST, actions_port: Optional[int] = None) -> Path:
     """``var/endpoints.yml`` for the settings in ``env`` (``make run``, ``make shell``)."""
     var_dir = Path(var_dir or settings.VAR_DIR)
-    port = actions_port or int(env.get("CAE_ACTIONS_PORT", settings.ACTIONS_PORT))
+    config = settings.current(env)
+    port = actions_port or (config.actions_port if config.raw("CAE_ACTIONS_PORT") else settings.ACTIONS_PORT)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     return write_endpoints(
         var_dir / "endpoints.yml", f"http://{local}:{port}",
         settings.actions_token(env, var_dir), settings.tracker_db_url(env, var_dir),
-        env.get("CAE_LOCK_REDIS_URL", "").strip() or None,
+        config.lock_redis_url,
     )
 
 

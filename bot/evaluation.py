@@ -1,9 +1,11 @@
-"""Held-out evaluation of the FAQ answers (``make eval``).
+"""Held-out evaluation of the FAQ answers: the scoring (``make eval``).
 
 Two sets of questions never used in training (bot.faq.HELDOUT_FILES): the
 held-out set, and a fresh one written blind and never looked at for tuning.
 Each question is sent as the first message of a new conversation;
 the answer counts as right only when the assistant answered that very topic.
+The trained model is run in Rasa's agent by bot/rasa/evaluation.py (``make
+eval``); this module scores the answers and imports no Rasa.
 Proposing choices counts as not answered (wrong for accuracy, but never a
 confident wrong answer). Prints per-topic precision and recall, and accuracy,
 and how many single questions got several answers (a wrong split,
@@ -12,15 +14,13 @@ bot/questions.py). Then the messages holding several questions
 """
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
-from bot.faq import HELDOUT_FILES, ROOT, load_heldout, load_topics
+from bot.faq import ROOT, load_topics
 
 NOT_ANSWERED = "(pas de réponse)"
 MULTI_FILE = ROOT / "tests" / "data" / "faq_multi.yml"
@@ -159,33 +159,3 @@ async def evaluate_multi(agent, items: list[dict], answers: dict[str, str]) -> M
 
 def faq_answers() -> dict[str, str]:
     return {topic.id: topic.answer for topic in load_topics()}
-
-
-async def _evaluate(model: Path, actions_url: str, actions_token: str | None = None) -> dict[str, Any]:
-    from rasa.core.agent import load_agent
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
-    endpoints = AvailableEndpoints(action=EndpointConfig(f"{actions_url}/webhook", token=actions_token))
-    agent = await load_agent(model_path=str(model), endpoints=endpoints)
-    answers = faq_answers()
-    reports: dict[str, Any] = {name: await evaluate_agent(agent, load_heldout(path), answers)
-                               for name, path in HELDOUT_FILES.items()}
-    reports["several questions"] = await evaluate_multi(agent, load_multi(), answers)
-    return reports
-
-
-def main() -> int:
-    from bot.servers import ActionServer, free_port
-    from bot.training import ensure_model
-
-    model = ensure_model()
-    with ActionServer(port=free_port()) as actions:
-        reports = asyncio.run(_evaluate(model, actions.url, actions.token))
-    for name, report in reports.items():
-        print(f"\n=== {name} ===\n{report.format()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

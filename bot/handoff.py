@@ -7,20 +7,29 @@ last question the person asked, the FAQ topic, the project and its verdict, a
 booking made or in progress, the flow that was interrupted, the linked
 person's name), shown to the coach in French by ``context_lines``. When
 the conversation belongs to a person known in exactly one CAE (a booking, an
-enrolment), the request goes to that CAE's coaches; otherwise every coach sees it.
+enrolment), the request goes to that CAE's coaches; otherwise every coach sees it
+(``requests_for``, ``mark_handled``: scoped in SQL, ``bot.scope``).
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable, Mapping, Optional
 
+from sqlalchemy import select
+
 from bot import conversation_cae
-from bot.booking.dialogue import NO_PHONE, clean_email, clean_phone
+from bot.booking.dialogue import clean_email
 from bot.identity import PROVEN, linked_person, person_cae_ids
+from bot.phones import NO_PHONE, clean_phone
 from bot.redact import mask_email
+from bot.scope import Scope
 from bot.storage.db import Database
-from bot.storage.models import ConversationLink, HandoffRequest, Person, utcnow
+from bot.storage.models import (
+    HANDOFF_HANDLED, HANDOFF_OPEN, ConversationLink, HandoffRequest, Person, utcnow,
+)
 
 MAX_REASON = 1000
 MAX_CONTEXT_VALUE = 300
@@ -266,3 +275,48 @@ def context_lines(context: Mapping[str, Any] | str | None) -> list[str]:
         flow = FLOWS.get(context["interrupted"], context["interrupted"])
         lines.append(f"A demandé une personne pendant {flow}")
     return lines
+
+
+# ---------------------------------------------------------------- the coaches' inbox
+
+class RequestNotFound(LookupError):
+    """No such request in this scope (another CAE's is not confirmed to exist)."""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    id: int
+    created_at: datetime
+    reason: str
+    email: Optional[str]
+    phone: Optional[str]
+    conversation_id: Optional[str]
+    status: str
+    name: Optional[str] = None  # given with the contact details
+    context: Optional[str] = None  # JSON, ``context_lines`` renders it
+
+
+def requests_for(db: Database, scope: Scope, include_handled: bool = False) -> list[RequestRecord]:
+    """The requests in scope (routed to the CAE or to nobody), newest first; open
+    ones only unless ``include_handled``."""
+    query = (select(HandoffRequest).where(scope.routed_condition(HandoffRequest.cae_id))
+             .order_by(HandoffRequest.created_at.desc(), HandoffRequest.id.desc()))
+    if not include_handled:
+        query = query.where(HandoffRequest.status == HANDOFF_OPEN)
+    with db.reader() as s:
+        return [RequestRecord(r.id, r.created_at, r.reason, r.email, r.phone, r.conversation_id, r.status,
+                              r.name, r.context)
+                for r in s.execute(query).scalars()]
+
+
+def mark_handled(db: Database, scope: Scope, request_id: int, coach_id: int) -> None:
+    """Close a request. RequestNotFound when it does not exist in this scope."""
+
+    def work(s) -> None:
+        row = s.execute(select(HandoffRequest).where(
+            HandoffRequest.id == request_id, scope.routed_condition(HandoffRequest.cae_id))).scalar_one_or_none()
+        if row is None:
+            raise RequestNotFound()
+        row.status, row.handled_at, row.handled_by = HANDOFF_HANDLED, utcnow(), coach_id
+
+    db.run(work)

@@ -12,7 +12,6 @@ chat goes through ``linked_person`` of that conversation.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -21,11 +20,8 @@ from typing import Optional
 
 from sqlalchemy import delete, select
 
-from bot import conversation_cae
-from bot.booking import mailer as mail
-from bot.booking.links import _secret
-from bot.booking.service import normalize_email
-from bot.booking.errors import BookingError
+from bot import conversation_cae, mail, signing
+from bot.errors import UserError
 from bot.storage.db import Database
 from bot.storage.models import (
     LINK_BOOKING, Booking, Coach, ConversationLink, Enrolment, InfoSession, OneTimeCode, Person, as_utc,
@@ -41,16 +37,14 @@ EMAIL_CODE_LIFETIME = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 
 
-class IdentityError(Exception):
+class IdentityError(UserError):
     """A proof that failed; ``message_fr`` is for the person."""
 
-    def __init__(self, message_fr: str) -> None:
-        super().__init__(message_fr)
-        self.message_fr = message_fr
+    code = "identity_error"
 
 
 def _hash(code: str) -> str:
-    return hmac.new(_secret(), code.encode(), hashlib.sha256).hexdigest()
+    return signing.digest(code)
 
 
 # Short French words around a code typed in a sentence ("c'est", "le", "mon").
@@ -143,8 +137,8 @@ def send_email_code(db: Database, conversation_id: str, email: str, purpose: str
     normalised address; raises IdentityError only for a malformed address."""
     now = _now(now)
     try:
-        address = normalize_email(email)
-    except BookingError:
+        address = mail.normalize_address(email)
+    except mail.InvalidAddress:
         raise IdentityError("Cette adresse e-mail ne semble pas valide. Pouvez-vous la vérifier ?") from None
     code = f"{secrets.randbelow(10**6):06d}"
 

@@ -1,6 +1,6 @@
 """French labels for every status and code the coaches read (dashboard, exports).
 
-One place: templates use the ``label`` filter (bot/web/coach.py), exports call
+One place: templates use the ``label`` filter (bot/web/dashboard/common.py), exports call
 ``label`` directly. An unknown code is shown as is rather than hidden.
 """
 from __future__ import annotations

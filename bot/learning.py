@@ -6,7 +6,7 @@ it with the active one, activate it in every running Rasa server, roll back.
   machine's training lock (bot/training.py): one training at a time, whichever
   process asks. Its progress is written to ``status.json`` (state, percent,
   stage in French, error in French), which the dashboard polls.
-- The comparison is NLU-only (bot/model_report.py, run in a subprocess): both
+- The comparison is NLU-only (bot/rasa/model_report.py, run in a subprocess): both
   held-out FAQ sets and the user turns of the test stories, parsed by each
   model loaded in-process, the FAQ answer decided as the assistant decides it
   (bot/answering.py).
@@ -212,7 +212,7 @@ def run_job(folder: Path) -> int:
 
 def _evaluate(folder: Path, active: Optional[Path], target: Path) -> None:
     models = [str(target)] + ([str(active)] if active and active.name != target.name else [])
-    command = [sys.executable, "-m", "bot.model_report", "--out", str(folder / REPORT_FILE)]
+    command = [sys.executable, "-m", "bot.rasa.model_report", "--out", str(folder / REPORT_FILE)]
     for model in models:
         command += ["--model", model]
     with subprocess.Popen(command, cwd=settings.ROOT, env=training.rasa_environment(), stdout=subprocess.PIPE,

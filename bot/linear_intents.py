@@ -16,7 +16,7 @@ thinly that right answers seldom passed the answering threshold.
 The two models are averaged over the *flattened* labels (``greet``,
 ``faq/vat``...): Rasa's own probability of ``faq/vat`` is P(faq) x P(vat|faq).
 
-Plain Python (scikit-learn and SciPy come with Rasa); bot/nlu_components.py
+Plain Python (scikit-learn and SciPy come with Rasa); bot/rasa/nlu_components.py
 wraps it as a Rasa component, so every Rasa server loads the same blended model.
 """
 from __future__ import annotations

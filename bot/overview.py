@@ -4,7 +4,7 @@ CAE puts in its activity report, for a period, computed with aggregate queries.
 Conversations come from Rasa's SQL tracker store (the ``events`` table, read as
 bot/transcripts.py does); everything else from our tables. Scope: ``cae_id``
 None means everything (admins without a CAE); otherwise the figures of that
-CAE: its conversations and the unassigned ones (as bot/web/scope.py), the
+CAE: its conversations and the unassigned ones (bot/scope.py), the
 bookings of its sessions, the handoff requests routed to it or to nobody, and
 the people who belong to it (bot.identity.person_cae_ids). ``everything=False``
 with ``cae_id=None`` is a coach without a CAE: unassigned conversations only.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -24,13 +23,14 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import JSON, and_, bindparam, cast, distinct, func, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, and_, bindparam, cast, distinct, func, or_, select
 
+from bot.scope import Scope
 from bot.storage.db import Database
+from bot.text import fold
 from bot.storage.models import (
-    ABSENT, ATTENDED, BOOKING_STATUSES, EXCUSED, HANDOFF_HANDLED, VALIDATED, Booking, Coach,
-    ConversationCae, EligibilityOutcome, Enrolment, HandoffRequest, InfoSession, ObjectiveProgress,
+    ABSENT, ATTENDED, BOOKING_STATUSES, EXCUSED, HANDOFF_HANDLED, VALIDATED, Booking,
+    EligibilityOutcome, Enrolment, HandoffRequest, InfoSession, ObjectiveProgress,
 )
 from bot.transcripts import EVENTS, FALLBACK_INTENTS, MAX_SQLITE_PARAMS, TrackerReader
 
@@ -63,16 +63,6 @@ class Period:
     @property
     def until(self) -> datetime:  # exclusive
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class Scope:
-    cae_id: Optional[int] = None
-    everything: bool = True
-
-    @classmethod
-    def of(cls, cae_id: Optional[int], sees_everyone: bool) -> "Scope":
-        return cls(None, True) if sees_everyone else cls(cae_id, False)
 
 
 @dataclass
@@ -128,12 +118,7 @@ def stop_words() -> frozenset[str]:
     path = Path(spec.origin).parent / "lang" / "fr" / "stop_words.py"
     namespace: dict[str, Any] = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - spaCy's data
-    return frozenset(_fold(w) for w in namespace["STOP_WORDS"]) | {"bonjour", "merci", "svp", "stp", "euh", "hum", "bah", "ben"}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return frozenset(fold(w) for w in namespace["STOP_WORDS"]) | {"bonjour", "merci", "svp", "stp", "euh", "hum", "bah", "ben"}
 
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -145,33 +130,10 @@ def top_words(texts, limit: int = TOP_WORDS) -> list[tuple[str, int]]:
     stops = stop_words()
     counts: Counter[str] = Counter()
     for text in texts:
-        for word in WORD.findall(_fold(text or "")):
+        for word in WORD.findall(fold(text or "")):
             if len(word) > 2 and not word.isdigit() and word not in stops:
                 counts[word] += 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-
-
-# --------------------------------------------------------------------------- scope
-
-
-def hidden_conversations(s: Session, scope: Scope) -> Optional[Any]:
-    """A SELECT of the conversation ids out of scope (None: nothing hidden)."""
-    if scope.everything:
-        return None
-    assigned = select(ConversationCae.conversation_id).distinct()
-    if scope.cae_id is not None:
-        theirs = select(ConversationCae.conversation_id).where(ConversationCae.cae_id == scope.cae_id)
-        assigned = assigned.where(ConversationCae.conversation_id.not_in(theirs))
-    return assigned
-
-
-def _people_of(scope: Scope):
-    """A SELECT of the person ids in scope (as bot.identity.person_cae_ids)."""
-    booked = (select(Booking.person_id).join(InfoSession, InfoSession.id == Booking.session_id)
-              .where(InfoSession.cae_id == scope.cae_id))
-    enrolled = (select(Enrolment.person_id).join(Coach, Coach.id == Enrolment.enrolled_by)
-                .where(Coach.cae_id == scope.cae_id))
-    return union(booked, enrolled)
 
 
 # --------------------------------------------------------------------------- tracker
@@ -235,9 +197,9 @@ def compute(db: Database, reader: TrackerReader, period: Period, scope: Scope) -
     result = Overview(period)
     since, until = period.since, period.until
     with db.reader() as s:
-        hidden_q = hidden_conversations(s, scope)
+        hidden_q = scope.hidden_conversations()
         hidden = None if hidden_q is None else list(s.execute(hidden_q).scalars())
-        people = None if scope.everything else _people_of(scope)
+        people = scope.people()
 
         # Eligibility verdicts of the conversations in scope.
         outcome = EligibilityOutcome

@@ -7,7 +7,7 @@ message is cut where a new question starts — after "?", "!", "." or ";", and
 before "et"/"puis"/"aussi" when a question word follows ("… et combien ça
 coûte ?") —, never on commas, so that "je touche l'ARE, je la garde ?" stays
 one question. Each part is then classified on its own (in the Rasa process:
-bot/rasa_questions.py puts them in the parse data as ``questions``) and the
+bot/rasa/questions.py puts them in the parse data as ``questions``) and the
 FAQ action answers each part's topic in order, but only when at least two
 parts are each confidently a different FAQ topic. Anything less (one topic, a
 greeting beside a question, a part the model is unsure of) leaves the message

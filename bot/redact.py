@@ -2,12 +2,14 @@
 
 ``mask_email`` keeps a hint for the logs (``z***@e***.fr``); ``mask_personal``
 replaces e-mail addresses and phone numbers in free text, phone numbers
-confirmed by the booking form's own extractor (``clean_phone``).
+confirmed by the phone-number reader the booking form uses (bot/phones.py).
 """
 from __future__ import annotations
 
 import re
 from typing import Optional
+
+from bot.phones import NO_PHONE, clean_phone
 
 EMAIL_MASK = "[e-mail]"
 PHONE_MASK = "[téléphone]"
@@ -39,8 +41,6 @@ def mask_addresses(text: str) -> str:
 def mask_personal(text: str) -> str:
     """``text`` with its e-mail addresses and phone numbers replaced by
     ``[e-mail]`` and ``[téléphone]``."""
-    from bot.booking.dialogue import NO_PHONE, clean_phone
-
     def email(match: re.Match) -> str:  # anything around an "@" goes, valid or not
         found = match.group(0).rstrip(".!?")
         return EMAIL_MASK + match.group(0)[len(found):]

@@ -34,11 +34,9 @@ def _webhook_lines(servers: Servers) -> str:
 def prepare_data() -> str:
     """Migrate our database; on the embedded default, make sure sample sessions are
     coming up (``CAE_SAMPLE_DATA=0`` turns that off). Returns lines to print."""
-    import os
-
     from bot.booking.sample import load_sample
     from bot.storage.db import Database, upgrade
-    from bot.web.auth import ensure_first_admin
+    from bot.accounts import ensure_first_admin
 
     db = Database()
     try:
@@ -49,7 +47,7 @@ def prepare_data() -> str:
             lines += ("  Premier compte du tableau de bord : admin@cae.local, mot de passe "
                       f"{password}\n    (gardé dans var/admin_password ; autres comptes : "
                       ".venv/bin/python -m bot.web.create_admin --email ...)\n")
-        if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
+        if settings.current().sample_data:
             counts = load_sample(db)
             lines += (f"  Réunions d'information d'exemple : {sum(counts.values())} à venir "
                       "(python -m bot.booking.sample --reset pour les recharger)\n")

@@ -28,7 +28,7 @@ from bot.channels import credentials as channel_credentials
 from bot.storage.files import PRIVATE_UMASK, private_file
 from bot.training import rasa_environment
 
-WEB_PORT = int(os.environ.get("CAE_WEB_PORT", "8000"))
+WEB_PORT = settings.current().web_port
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -212,7 +212,7 @@ class ActionServer:
 
         self.url = f"http://{host}:{port}"
         self.token = secrets.token_urlsafe(24)
-        self._command = [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+        self._command = [sys.executable, "-m", "bot.rasa.action_server", "--actions", "actions",
                          "--port", str(port), "--quiet"]
         self._env = dict(rasa_environment(), SANIC_HOST=host, CAE_ACTIONS_TOKEN=self.token)
 
@@ -293,8 +293,8 @@ class Servers:
     @property
     def public_rasa_url(self) -> str:
         """Rasa's URL as a browser sees it (the widget's socket.io server)."""
-        configured = self.channel_env.get("CAE_PUBLIC_RASA_URL", "").strip()
-        return configured.rstrip("/") if configured else f"http://{self._local_host}:{self.rasa_port}"
+        configured = settings.current(self.channel_env).public_rasa_url_setting
+        return configured if configured else f"http://{self._local_host}:{self.rasa_port}"
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -326,11 +326,11 @@ class Servers:
         (:meth:`environment`), as command lines are visible to every local user."""
         return {
             "actions": [
-                sys.executable, "-m", "bot.action_server",
+                sys.executable, "-m", "bot.rasa.action_server",
                 "--actions", "actions", "--port", str(self.actions_port),
             ],
             "rasa": [
-                sys.executable, "-m", "bot.rasa_server", "run",
+                sys.executable, "-m", "bot.rasa.server", "run",
                 "--model", str(self.model),
                 "--interface", self.host, "--port", str(self.rasa_port),
                 "--endpoints", str(self.endpoints),
@@ -375,7 +375,7 @@ class Servers:
         server (address and token) and tracker database."""
         self.endpoints = rasa_endpoints.write_endpoints(
             self.var_dir / "endpoints.yml", self.actions_url, self.actions_token, self.tracker_url,
-            self.channel_env.get("CAE_LOCK_REDIS_URL", "").strip() or None,
+            settings.current(self.channel_env).lock_redis_url,
         )
         return self.endpoints
 

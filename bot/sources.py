@@ -11,14 +11,15 @@ joined (hyphens are dropped altogether, so "dé-\\nterminée" == "déterminée")
 """
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from bot import settings
+
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS_DIR = Path(os.environ.get("CAE_SEEDS_DIR") or (ROOT.parent / "shared" / "seeds"))
+SEEDS_DIR = settings.current().seeds_dir
 
 _TYPOGRAPHIC = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",

@@ -42,7 +42,8 @@ def rasa_environment() -> dict[str, str]:
 
 # Our own NLU components (config.yml) and the code they train with: a change
 # to them changes the model as much as a change to the data.
-COMPONENT_SOURCES = ("bot/nlu_components.py", "bot/linear_intents.py", "bot/vocabulary.py")
+COMPONENT_SOURCES = ("bot/rasa/nlu_components.py", "bot/linear_intents.py", "bot/vocabulary.py",
+                     "bot/text.py")
 
 
 def training_inputs() -> list[Path]:
@@ -86,7 +87,7 @@ class TrainingBusy(RuntimeError):
 def lock_path(models_dir: Optional[Path] = None) -> Path:
     """CAE_TRAIN_LOCK: one lock file for several checkouts on one machine, so
     that two trainings never compete for the same cores; else in the models folder."""
-    return Path(os.environ.get("CAE_TRAIN_LOCK") or (models_dir or settings.MODELS_DIR) / ".train.lock")
+    return settings.current().train_lock or (models_dir or settings.MODELS_DIR) / ".train.lock"
 
 
 @contextlib.contextmanager
@@ -129,7 +130,7 @@ def train(target: Path, on_line: Optional[Callable[[str], None]] = None) -> None
     # No --force: Rasa's training cache (RASA_CACHE_DIRECTORY) then retrains
     # only the graph nodes whose inputs changed (new NLU examples leave the
     # dialogue policies cached). Our components add the hash of their code
-    # to their cache key (bot/nlu_components.py, fingerprint_addon).
+    # to their cache key (bot/rasa/nlu_components.py, fingerprint_addon).
     env = rasa_environment()
     print(f"Entraînement du modèle -> {target}", flush=True)
     started = time.perf_counter()

@@ -16,7 +16,10 @@ import json
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Collection, Iterable, Optional
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Collection, Iterable, Iterator, Optional
 
 from sqlalchemy import (
     Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, func, inspect, or_,
@@ -61,6 +64,12 @@ class TrackerReader:
     def has_events(self) -> bool:
         return inspect(self.engine).has_table("events")
 
+    def store_exists(self) -> bool:
+        """False for a SQLite file not created yet (connecting would create it)."""
+        url = self.engine.url
+        return not (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+                    and not Path(url.database).exists())
+
     def events(self, sender_ids: Optional[Iterable[str]] = None,
                hidden: Collection[str] = ()) -> list[dict[str, Any]]:
         """The events of ``sender_ids`` (None: every conversation) except those of
@@ -77,7 +86,20 @@ class TrackerReader:
             query = query.where(EVENTS.c.sender_id.not_in(
                 bindparam("hidden", sorted(hidden), expanding=True, literal_execute=literal)))
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
+            result = connection.execute(query)
+            keys = list(result.keys())
+            return [dict(zip(keys, row)) for row in result]
+
+    def events_by_conversation(self, up_to: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """(conversation id, its events with ``id <= up_to``), one conversation at a
+        time, in one pass over the table (sender_id's index, whose order is the
+        events' too): what a cold summary cache is built from."""
+        query = select(EVENTS).where(EVENTS.c.id <= up_to).order_by(EVENTS.c.sender_id, EVENTS.c.id)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True).execute(query)
+            keys = list(result.keys())
+            for sender, rows in groupby((dict(zip(keys, row)) for row in result), key=itemgetter("sender_id")):
+                yield sender, list(rows)
 
     def search(self, needle: str, hidden: Collection[str] = ()) -> set[str]:
         """The conversations with a person's message containing ``needle`` (any case;
@@ -127,6 +149,7 @@ class Turn:
     runner_up: Optional[str] = None
     runner_up_score: Optional[float] = None
     click: Optional[str] = None  # the title of the button clicked
+    channel: Optional[str] = None  # user turns: the input channel
     in_form: bool = False
     actions: list[str] = field(default_factory=list)
     changed: list[tuple[str, Any]] = field(default_factory=list)
@@ -174,6 +197,8 @@ def _data(row: dict[str, Any]) -> dict[str, Any]:
 
 
 HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
+# The event types whose JSON ``turns`` reads (an action's name is a column of its own).
+PARSED_KINDS = {"active_loop", "user", "bot", "slot"}
 BOOKKEEPING_SLOTS = {"requested_slot"}
 SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny"}
 
@@ -205,8 +230,8 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
     buttons: list[dict[str, str]] = []
     current: Optional[Turn] = None
     for row in events:
-        data = _data(row)
         kind = row["type_name"]
+        data = _data(row) if kind in PARSED_KINDS else {}
         at = _at(row["timestamp"])
         if kind == "active_loop":
             loop = data.get("name")
@@ -214,7 +239,8 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
             parse = data.get("parse_data") or {}
             intent = parse.get("intent") or {}
             text = data.get("text") or ""
-            current = Turn("user", at, text, intent.get("name"), intent.get("confidence"))
+            current = Turn("user", at, text, intent.get("name"), intent.get("confidence"),
+                           channel=data.get("input_channel"))
             current.in_form = bool(loop or slots.get("requested_slot"))
             current.click = _clicked(text, buttons)
             ranking = topic_ranking(parse)
@@ -280,7 +306,7 @@ def _summary(conversation_id: str, rows: list[dict[str, Any]]) -> Optional[Conve
     user_turns = [t for t in turns(rows) if t.kind == "user"]
     if not user_turns:
         return None
-    users = [_data(r) for r in rows if r["type_name"] == "user"]
+    channel = next((t.channel for t in user_turns if t.channel), "")
     confidences = [t.confidence for t in user_turns
                    if t.confidence is not None and not t.in_form and not t.click]
     not_understood = sum(t.not_understood for t in user_turns)
@@ -288,7 +314,7 @@ def _summary(conversation_id: str, rows: list[dict[str, Any]]) -> Optional[Conve
         conversation_id=conversation_id,
         started_at=_at(rows[0]["timestamp"]),
         last_at=_at(rows[-1]["timestamp"]),
-        channel=next((d.get("input_channel") for d in users if d.get("input_channel")), "") or "",
+        channel=channel or "",
         user_messages=len(user_turns),
         lowest_confidence=min(confidences) if confidences else None,
         fallback=not_understood > 0,
@@ -391,6 +417,11 @@ class SummaryCache:
         self._lock = threading.Lock()
         self._last_id = 0
         self._summaries: dict[str, ConversationSummary] = {}
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Abandon a cold build under way (the process is stopping)."""
+        self._stopping.set()
 
     def summaries(self, reader: "TrackerReader") -> dict[str, ConversationSummary]:
         with self._lock:
@@ -398,21 +429,32 @@ class SummaryCache:
                 return {}
             with reader.engine.connect() as connection:
                 top = connection.execute(select(func.max(EVENTS.c.id))).scalar() or 0
-                changed = connection.execute(
+                changed = [] if not self._last_id else connection.execute(
                     select(EVENTS.c.sender_id).where(EVENTS.c.id > self._last_id, EVENTS.c.id <= top)
                     .distinct()).scalars().all()
+            if not self._last_id:  # cold: every conversation, in one pass over the table
+                for cid, rows in reader.events_by_conversation(top):
+                    if self._stopping.is_set():
+                        self._summaries.clear()
+                        return {}
+                    self._keep(cid, _summary(cid, rows))
+                # Copied once, side by side in memory (they were made between the rows
+                # read): every later list call walks them ~20 % faster.
+                self._summaries = {cid: _clone(summary) for cid, summary in self._summaries.items()}
             for start in range(0, len(changed), self.CHUNK):
                 chunk = changed[start:start + self.CHUNK]
                 grouped = _grouped(reader.events(chunk))
                 for cid in chunk:
-                    summary = _summary(cid, grouped.get(cid, []))
-                    if summary is None:
-                        self._summaries.pop(cid, None)
-                    else:
-                        summary.texts, summary.first_text, summary.last_text = [], "", ""
-                        self._summaries[cid] = summary
+                    self._keep(cid, _summary(cid, grouped.get(cid, [])))
             self._last_id = top
             return dict(self._summaries)
+
+    def _keep(self, cid: str, summary: Optional[ConversationSummary]) -> None:
+        if summary is None:
+            self._summaries.pop(cid, None)
+        else:
+            summary.texts, summary.first_text, summary.last_text = [], "", ""
+            self._summaries[cid] = summary
 
     def forget(self, conversation_id: str) -> None:
         with self._lock:

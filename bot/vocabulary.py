@@ -8,10 +8,11 @@ answered with "pouvez-vous reformuler ?".
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
+
+from bot.text import fold
 
 WORD = re.compile(r"[^\W\d_]+")  # letters only: no digits, emoji or punctuation
 TYPO_SCORE = 85  # rapidfuzz ratio above which a word counts as a typo of a known one
@@ -19,8 +20,7 @@ TYPO_MIN_LENGTH = 4
 
 
 def normalise(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(text)
 
 
 def plain_text(text: str) -> str:

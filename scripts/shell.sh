@@ -12,7 +12,7 @@ actions_pid=""
 if ! .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=2)" 2>/dev/null; then
   # The token is read from var/ by the launcher (never on the command line).
   CAE_ACTIONS_TOKEN_FILE="${CAE_VAR_DIR:-var}/actions_token" SANIC_HOST=127.0.0.1 \
-    .venv/bin/python -m bot.action_server --actions actions --port "$port" --quiet &
+    .venv/bin/python -m bot.rasa.action_server --actions actions --port "$port" --quiet &
   actions_pid=$!
   trap 'kill $actions_pid 2>/dev/null || true' EXIT
 fi

@@ -4,11 +4,8 @@
     from bot.storage.db import get_database, upgrade
 """
 from bot.booking.errors import BookingError
+from bot.booking.records import BookingInfo, CancelResult, ChangeResult, SessionInfo
 from bot.booking.service import (
-    BookingInfo,
-    CancelResult,
-    ChangeResult,
-    SessionInfo,
     book,
     cancel,
     change_date,

@@ -1,23 +1,30 @@
 """What coaches do with information sessions: create, edit, cancel, list the
-bookings, mark attendance. Used by the JSON API and the dashboard.
+bookings, mark attendance, export. Used by the JSON API and the dashboard alike.
 
 Same conventions as ``service``: ``db`` first, plain dataclasses or dicts out,
-``BookingError`` subclasses with a French message. Scoping by CAE is the
-caller's job (``CoachInfo.can_see_cae``); ``session_cae_id`` helps with it.
+``BookingError`` subclasses with a French message. Scope (``bot.scope``): the
+listings filter by the coach's CAE in SQL; before acting on one session or
+booking, the adapters call ``session_in_scope`` / ``booking_in_scope`` (unknown:
+SessionNotFound / BookingNotFound; another CAE's: ``OutOfScope``). The
+transitions themselves are the booking service's (``service.lock_session``,
+``promote_waitlist``, ``mark_cancelled``…).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bot.booking import errors, service
-from bot.booking.service import SessionInfo, _booking_info, _lock_session, _promote, _session_info_of
+from bot.booking.service import SessionInfo, booking_info, lock_session, promote_waitlist, session_info_of
+from bot.scope import OutOfScope, Scope
 from bot.storage.db import Database
 from bot.storage.models import (
     ABSENT, ATTENDED, CANCELLED, EXCUSED, REGISTERED, SESSION_CANCELLED, SESSION_CLOSED,
-    SESSION_PLANNED, WAITLISTED, Booking, Cae, InfoSession, Place, as_utc, utcnow,
+    SESSION_PLANNED, WAITLISTED, Booking, Cae, InfoSession, Person, Place, as_utc, utcnow,
 )
 
 ATTENDANCE = (ATTENDED, ABSENT, EXCUSED, REGISTERED)
@@ -93,7 +100,7 @@ def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
                    now: Optional[datetime] = None) -> SessionInfo:
     """``data``: starts_at, ends_at (ISO 8601 with offset), capacity, and place_id
     (a place of this CAE) or video_url."""
-    now = as_utc(now) if now else utcnow()
+    now = service.now_utc(now)
     starts_at = _datetime(data.get("starts_at"), "starts_at")
     ends_at = _datetime(data.get("ends_at"), "ends_at")
     if ends_at <= starts_at:
@@ -114,7 +121,7 @@ def create_session(db: Database, cae_id: int, data: Mapping[str, Any],
                            status=SESSION_PLANNED, created_at=now)
         s.add(sess)
         s.flush()
-        return _session_info_of(s, sess)
+        return session_info_of(s, sess)
 
     return db.run(work)
 
@@ -123,10 +130,10 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
                    now: Optional[datetime] = None) -> SessionInfo:
     """Change dates, capacity, place or video link, or status planned/closed.
     A larger capacity gives the new seats to the waiting list (told by e-mail)."""
-    now = as_utc(now) if now else utcnow()
+    now = service.now_utc(now)
 
     def work(s):
-        sess = _lock_session(s, session_id)
+        sess = lock_session(s, session_id)
         if sess.status == SESSION_CANCELLED:
             raise errors.SessionCancelled("Cette réunion est annulée : elle ne peut plus être modifiée.")
         if "starts_at" in data:
@@ -148,12 +155,12 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
                 raise InvalidInput("« status » : planned ou closed (pour annuler : /cancel).")
             sess.status = data["status"]
         s.flush()
-        promoted = _promote(s, sess, now)
-        info = _session_info_of(s, sess)
-        return info, [_booking_info(s, b, info) for b in promoted]
+        promoted = promote_waitlist(s, sess, now)
+        info = session_info_of(s, sess)
+        return info, [booking_info(s, b, info) for b in promoted]
 
     info, promoted = db.run(work)
-    service._send(promoted, "promotion", None, True)
+    service.send_notices(promoted, "promotion", None, True)
     return info
 
 
@@ -163,7 +170,7 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
     now = utcnow()
 
     def work(s):
-        sess = _lock_session(s, session_id)
+        sess = lock_session(s, session_id)
         if sess.status == SESSION_CANCELLED:
             raise errors.SessionCancelled("Cette réunion est déjà annulée.")
         sess.status = SESSION_CANCELLED
@@ -172,11 +179,11 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
         for booking in bookings:
             service.mark_cancelled(booking, now)
         s.flush()
-        info = _session_info_of(s, sess)
-        return info, [_booking_info(s, b, info) for b in bookings]
+        info = session_info_of(s, sess)
+        return info, [booking_info(s, b, info) for b in bookings]
 
     info, cancelled = db.run(work)
-    service._send(cancelled, "cancellation", mailer, notify)
+    service.send_notices(cancelled, "cancellation", mailer, notify)
     return {"session": info, "cancelled_bookings": len(cancelled)}
 
 
@@ -196,15 +203,6 @@ def list_bookings(db: Database, session_id: int) -> List[Dict[str, Any]]:
         } for b in rows]
 
 
-def booking_cae_id(db: Database, reference: str) -> int:
-    reference = service.normalize_reference(reference)
-    with db.reader() as s:
-        booking = s.execute(select(Booking).where(Booking.reference == reference)).scalar_one_or_none()
-        if booking is None:
-            raise errors.BookingNotFound()
-        return booking.session.cae_id
-
-
 def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]:
     """attended / absent / excused (or back to registered) for a seated booking."""
     if status not in ATTENDANCE:
@@ -222,3 +220,93 @@ def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]
         return {"reference": booking.reference, "status": booking.status}
 
     return db.run(work)
+
+
+# --------------------------------------------------------------------------- scope and listings
+
+OTHER_CAE = "Cette réunion appartient à une autre CAE."
+
+
+def session_in_scope(db: Database, scope: Scope, session_id: int) -> int:
+    """``session_id`` if it exists (SessionNotFound) and is in scope (OutOfScope)."""
+    cae_id = session_cae_id(db, session_id)
+    if not scope.sees_cae(cae_id):
+        raise OutOfScope(OTHER_CAE)
+    return int(session_id)
+
+
+def booking_in_scope(db: Database, scope: Scope, reference: str) -> int:
+    """The session id of this booking, if it exists (BookingNotFound) and is in
+    scope (OutOfScope)."""
+    reference = service.normalize_reference(reference)
+    with db.reader() as s:
+        found = s.execute(select(Booking.session_id, InfoSession.cae_id)
+                          .join(InfoSession, InfoSession.id == Booking.session_id)
+                          .where(Booking.reference == reference)).first()
+    if found is None:
+        raise errors.BookingNotFound()
+    if not scope.sees_cae(found.cae_id):
+        raise OutOfScope(OTHER_CAE)
+    return found.session_id
+
+
+def sessions_in_scope(db: Database, scope: Scope) -> List[SessionInfo]:
+    """Every session of the scope's CAE(s), latest first (seats counted in one query)."""
+    with db.reader() as s:
+        rows = s.execute(select(InfoSession).where(scope.cae_condition(InfoSession.cae_id))
+                         .options(joinedload(InfoSession.cae), joinedload(InfoSession.place))
+                         .order_by(InfoSession.starts_at.desc(), InfoSession.id.desc())).scalars().all()
+        infos = service.session_infos(s, rows)
+        return [infos[r.id] for r in rows]
+
+
+def caes_and_places(db: Database, scope: Scope) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
+    """The CAEs (slug, name) and places (id, name, CAE name) a session may be created with."""
+    with db.reader() as s:
+        caes = s.execute(select(Cae.slug, Cae.name).where(scope.cae_condition(Cae.id))
+                         .order_by(Cae.name)).all()
+        places = s.execute(select(Place.id, Place.name, Cae.name).join(Cae, Cae.id == Place.cae_id)
+                           .where(scope.cae_condition(Place.cae_id)).order_by(Place.name)).all()
+    return [tuple(c) for c in caes], [tuple(p) for p in places]
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """One booking with its person and session, for the exports."""
+    reference: str
+    status: str
+    first_name: str
+    last_name: str
+    email: Optional[str]
+    phone: Optional[str]
+    person_erased: bool
+    cae_name: str
+    starts_at: datetime
+    session_status: str
+    place_name: Optional[str]  # None: by video
+    city: Optional[str]
+    created_at: datetime
+
+    @property
+    def live(self) -> bool:
+        """A real booking still: person not erased, booking and session not cancelled."""
+        return (not self.person_erased and self.status != CANCELLED
+                and self.session_status != SESSION_CANCELLED)
+
+
+def bookings_in_scope(db: Database, scope: Scope) -> List[BookingRow]:
+    """Every booking of the scope's sessions, oldest first (one query)."""
+    query = (select(Booking, Person, InfoSession, Cae.name, Place)
+             .join(Person, Person.id == Booking.person_id)
+             .join(InfoSession, InfoSession.id == Booking.session_id)
+             .join(Cae, Cae.id == InfoSession.cae_id)
+             .outerjoin(Place, Place.id == InfoSession.place_id)
+             .where(scope.cae_condition(InfoSession.cae_id))
+             .order_by(Booking.created_at, Booking.id))
+    with db.reader() as s:
+        return [BookingRow(
+            b.reference, b.status, p.first_name, p.last_name, p.email, p.phone, p.erased_at is not None,
+            cae_name, sess.starts_at, sess.status,
+            None if place is None or place.is_video else place.name,
+            None if place is None or place.is_video else (place.city or ""), b.created_at)
+            for b, p, sess, cae_name, place in s.execute(query)]

@@ -11,9 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from bot.booking.service import SessionInfo, fold, normalize_email, normalize_reference
-from bot.booking.texts import PARIS, format_when, format_where
 from bot.booking import errors
+from bot.booking.links import manage_url
+from bot.booking.records import SessionInfo
+from bot.booking.service import fold, normalize_email, normalize_reference
+from bot.booking.texts import format_where
+from bot.dates import PARIS, format_when
+from bot.phones import NO_PHONE, NO_PHONE_WORDS, clean_phone  # noqa: F401  (re-exported)
 
 ANYWHERE = "partout"
 VIDEO = "visio"
@@ -256,30 +260,6 @@ WHAT_TO_CORRECT = ("Que faut-il corriger ? Dites-moi par exemple « mon prénom 
                    "Pour tout abandonner, tapez « annuler ».")
 
 
-NO_PHONE_WORDS = {"non", "non merci", "pas de telephone", "pas de numero", "aucun", "je prefere pas",
-                  "je prefere ne pas", "passer", "nan", "pas besoin", "non pas de telephone", "-"}
-NO_PHONE = "-"
-
-
-def clean_phone(text: str) -> Optional[str]:
-    """A French or international phone number in ``+33 6 12 34 56 78`` form,
-    ``NO_PHONE`` when the person gives none, or None when it is not a number."""
-    value = (text or "").strip()
-    if fold(value).strip(" .!") in NO_PHONE_WORDS:
-        return NO_PHONE
-    digits = re.sub(r"[\s.\-()/]", "", value)
-    if re.fullmatch(r"0[1-9]\d{8}", digits):
-        digits = "+33" + digits[1:]
-    elif re.fullmatch(r"0033[1-9]\d{8}", digits):
-        digits = "+" + digits[2:]
-    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
-        rest = digits[3:]
-        return "+33 " + rest[0] + " " + " ".join(rest[i:i + 2] for i in range(1, 9, 2))
-    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        return digits
-    return None
-
-
 def clean_reference(text: str) -> Optional[str]:
     """``RI-7K3P9Q`` from "ri 7k3p9q", "ma référence est RI-7K3P9Q"... or None."""
     for candidate in re.findall(r"\b(?:ri ?)?([0-9a-z]{6})\b", fold(text)):
@@ -327,7 +307,6 @@ def booked_message(booking: Any, ics_url: Optional[str]) -> str:
     else:
         text = (f"C'est confirmé ! Rendez-vous le {format_when(session.starts_at, session.ends_at)}, "
                 f"{format_where(session)}.")
-    from bot.booking.links import manage_url
 
     text += (f"\nVotre référence : {booking.reference}. Pour annuler ou changer de date : "
              f"{manage_url(booking.reference)} (ou écrivez-moi avec cette référence).")

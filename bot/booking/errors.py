@@ -1,20 +1,13 @@
 """Booking errors, each with a short French message the chat can show as is."""
 from __future__ import annotations
 
-from typing import Optional
+from bot.errors import UserError
 
 
-class BookingError(Exception):
+class BookingError(UserError):
     """Base class; ``message_fr`` is meant for the user, ``code`` for the code."""
 
     code = "booking_error"
-    message_fr = "Désolé, je n'ai pas pu traiter votre demande. Pouvez-vous réessayer ?"
-
-    def __init__(self, message_fr: Optional[str] = None, **details) -> None:
-        if message_fr is not None:
-            self.message_fr = message_fr
-        self.details = details
-        super().__init__(self.message_fr)
 
 
 class SessionNotFound(BookingError):

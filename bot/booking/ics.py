@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from icalendar import Calendar, Event
 
+from bot.booking.links import manage_url
+from bot.booking.records import BookingInfo
 from bot.storage.models import utcnow
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.booking.service import BookingInfo
 
 UID_DOMAIN = "cae-assistant"
 PRODID = "-//CAE assistant//Reunions d'information//FR"
@@ -19,7 +18,7 @@ def summary(cae_name: str) -> str:
     return f"Réunion d'information collective – {cae_name}"
 
 
-def build_ics(booking: "BookingInfo", cancelled: bool = False,
+def build_ics(booking: BookingInfo, cancelled: bool = False,
               now: Optional[datetime] = None) -> bytes:
     """One VEVENT, UID ``<reference>@cae-assistant``, times in UTC.
 
@@ -31,8 +30,6 @@ def build_ics(booking: "BookingInfo", cancelled: bool = False,
     Only what the person needs: title, place or video link, times, reference and
     the link to their booking page. No name, e-mail, phone, ORGANIZER or ATTENDEE.
     """
-    from bot.booking.links import manage_url
-
     session = booking.session
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -66,5 +63,5 @@ def build_ics(booking: "BookingInfo", cancelled: bool = False,
     return calendar.to_ical()
 
 
-def ics_filename(booking: "BookingInfo") -> str:
+def ics_filename(booking: BookingInfo) -> str:
     return f"reunion-information-{booking.reference}.ics"

@@ -1,8 +1,7 @@
 """Signed links to a booking that only its owner can open (no login).
 
 Each link carries the booking reference and an HMAC of ``purpose:reference``
-(key in ``CAE_LINK_SECRET`` or generated once into ``var/link_secret``), so
-nobody can reach another person's booking by guessing references, and a token
+(bot/signing.py), so nobody can reach another person's booking by guessing references, and a token
 made for one purpose (the calendar file) opens nothing else:
 
 * ``/reunions/<ref>.ics?t=…``  the calendar file (``link_token``, unchanged);
@@ -17,16 +16,9 @@ This module imports no web framework.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import secrets
-from pathlib import Path
 from typing import Optional
 
-from bot import settings
-from bot.booking import errors
-from bot.booking.ics import build_ics, ics_filename
+from bot import signing
 
 ICS_PATH = "/reunions/{reference}.ics"
 MANAGE_PATH = "/reunions/{reference}"
@@ -35,46 +27,20 @@ CHANGE_PATH = "/reunions/{reference}/changer"
 CLAIM_PATH = "/reunions/{reference}/place"
 
 
-def _secret() -> bytes:
-    configured = os.environ.get("CAE_LINK_SECRET", "").strip()
-    if configured:
-        return configured.encode()
-    path = Path(settings.VAR_DIR) / "link_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
-def _sign(message: str) -> str:
-    return hmac.new(_secret(), message.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def link_token(reference: str) -> str:
     """The calendar-file token (kept as it was: links already sent stay valid)."""
-    return _sign(reference)
+    return signing.sign(reference)
 
 
 def manage_token(reference: str) -> str:
-    return _sign(f"manage:{reference}")
+    return signing.sign(f"manage:{reference}")
 
 
-def check(token: Optional[str], expected: str) -> bool:
-    return bool(token) and hmac.compare_digest(str(token), expected)
-
-
-def public_web_url() -> str:
-    configured = os.environ.get("CAE_PUBLIC_WEB_URL", "").strip().rstrip("/")
-    if configured:
-        return configured
-    host = "127.0.0.1" if settings.HOST in ("0.0.0.0", "::") else settings.HOST
-    return f"http://{host}:{os.environ.get('CAE_WEB_PORT', '8000')}"
+check = signing.check
 
 
 def _url(path: str, token: str, base_url: Optional[str]) -> str:
-    return f"{(base_url or public_web_url()).rstrip('/')}{path}?t={token}"
+    return signing.url(base_url, path, token)
 
 
 def ics_url(reference: str, base_url: Optional[str] = None) -> str:
@@ -102,13 +68,3 @@ def booking_links(reference: str, base_url: Optional[str] = None) -> dict:
     return {"manage": manage_url(reference, base_url), "cancel": cancel_url(reference, base_url),
             "change": change_url(reference, base_url), "ics": ics_url(reference, base_url),
             "claim": claim_url(reference, base_url)}
-
-
-def ics_for(db, reference: str, token: str) -> tuple[str, bytes]:
-    """(file name, .ics bytes) for a valid link; BookingNotFound otherwise."""
-    from bot.booking.service import booking_by_reference
-
-    if not check(token, link_token(reference)):
-        raise errors.BookingNotFound()
-    booking = booking_by_reference(db, reference)
-    return ics_filename(booking), build_ics(booking, cancelled=booking.status == "cancelled")

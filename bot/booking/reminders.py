@@ -13,8 +13,9 @@ from typing import List, Optional
 
 from sqlalchemy import select, update
 
-from bot.booking.mailer import mailer_from_env, notify
-from bot.booking.service import _booking_info, _now
+from bot.booking.emails import notify
+from bot.booking.service import booking_info, now_utc
+from bot.mail import mailer_from_env
 from bot.storage.db import Database
 from bot.storage.models import REGISTERED, SESSION_PLANNED, Booking, InfoSession
 
@@ -42,7 +43,7 @@ def due_booking_ids(db: Database, now: datetime, window: timedelta = REMINDER_WI
 def send_due_reminders(db: Database, now: Optional[datetime] = None, mailer=None,
                        window: timedelta = REMINDER_WINDOW) -> List[str]:
     """Send the reminders due at ``now``; returns the references reminded."""
-    now = _now(now)
+    now = now_utc(now)
     mailer = mailer or mailer_from_env()
     sent: List[str] = []
     for booking_id in due_booking_ids(db, now, window):
@@ -57,7 +58,7 @@ def send_due_reminders(db: Database, now: Optional[datetime] = None, mailer=None
             ).rowcount
             if not claimed:
                 return None
-            return _booking_info(s, s.get(Booking, booking_id))
+            return booking_info(s, s.get(Booking, booking_id))
 
         info = db.run(claim)
         if info is None:  # another worker got it first, or it changed meanwhile

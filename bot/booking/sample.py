@@ -14,7 +14,7 @@ from typing import Dict, Optional
 
 from sqlalchemy import delete, select
 
-from bot.booking.texts import PARIS
+from bot.dates import PARIS
 from bot.storage.db import Database, upgrade
 from bot.storage.models import Booking, Cae, InfoSession, Place, as_utc, utcnow
 

@@ -4,6 +4,13 @@ Every function takes ``db`` (a ``bot.storage.db.Database``) first and returns
 plain dataclasses (``SessionInfo``, ``BookingInfo``...), never ORM objects.
 Errors are ``BookingError`` subclasses carrying a French ``message_fr``.
 
+The transitions exist once each, as public functions that take an open
+SQLAlchemy session (``lock_session``, ``seat_or_waitlist``, ``promote_waitlist``,
+``mark_seated``, ``mark_cancelled``, ``booking_info``, ``send_notices``): the
+coaches' operations (``bot.booking.coach``), the reminders and the erasure call
+them; nothing outside this module uses its private names (a test reads the
+imports).
+
 Capacity under concurrency: each write locks the session row first
 (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction itself is
 ``BEGIN IMMEDIATE``, see ``bot/storage/db.py``), then counts the seats. Locks are
@@ -13,20 +20,27 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
-from dataclasses import asdict, dataclass, field
-import os
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bot import conversation_cae
+from bot import conversation_cae, settings
 from bot.booking import errors
+from bot.booking.emails import notify as send_notification
 from bot.booking.errors import BookingError  # noqa: F401  (re-exported)
+from bot.booking.records import (  # noqa: F401  (re-exported: the service's results)
+    BookingInfo,
+    CancelResult,
+    ChangeResult,
+    ClaimResult,
+    SessionInfo,
+    jsonable as _jsonable,
+)
+from bot.mail import InvalidAddress, MissingAddress, normalize_address
 from bot.storage.db import Database
+from bot.text import fold_words
 from bot.storage.models import (
     ACTIVE_STATUSES,
     CANCELLED,
@@ -53,105 +67,17 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 6
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: int
-    cae_name: str
-    cae_slug: str
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    seats_left: int
-    waitlist_count: int
-    status: str
-    is_video: bool
-    video_url: Optional[str] = None
-    place_name: Optional[str] = None
-    address: Optional[str] = None
-    postal_code: Optional[str] = None
-    city: Optional[str] = None
-    departement: Optional[str] = None
-
-    @property
-    def is_full(self) -> bool:
-        return self.seats_left <= 0
-
-    def label_fr(self) -> str:
-        """``mardi 3 décembre 2024 de 14 h à 16 h – Rouen (CAE Normandie)``."""
-        from bot.booking.texts import format_when
-
-        where = "en visio" if self.is_video else (self.city or self.place_name or "")
-        return f"{format_when(self.starts_at, self.ends_at)} – {where} ({self.cae_name})"
-
-    def as_dict(self) -> Dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
-@dataclass(frozen=True)
-class BookingInfo:
-    reference: str
-    status: str
-    first_name: str
-    email: Optional[str]
-    session: SessionInfo
-    waitlist_rank: Optional[int] = None  # 1 = next to get a seat
-    sequence: int = 0
-    created_at: Optional[datetime] = None
-    promoted_at: Optional[datetime] = None
-    offered_at: Optional[datetime] = None  # a seat is held for this waitlisted booking
-    offer_expires_at: Optional[datetime] = None
-
-    @property
-    def has_offer(self) -> bool:
-        return self.status == WAITLISTED and self.offered_at is not None
-
-    def as_dict(self) -> Dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    booking: BookingInfo
-    claimed: bool  # False: no seat for them now; they stay on the waiting list
-    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat instead
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    cancelled: BookingInfo
-    promoted: List[BookingInfo] = field(default_factory=list)  # offered the seat, by e-mail
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    booking: BookingInfo  # same reference, new session
-    promoted: List[BookingInfo] = field(default_factory=list)  # on the old session
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 # --------------------------------------------------------------------------- helpers
 
 
 def normalize_email(raw: Optional[str]) -> str:
-    if not raw or not str(raw).strip():
-        raise errors.MissingField("email")
+    """The address checked and normalised (bot/mail.py), as booking errors."""
     try:
-        result = validate_email(str(raw).strip(), check_deliverability=False)
-    except EmailNotValidError as error:
+        return normalize_address(raw)
+    except MissingAddress:
+        raise errors.MissingField("email") from None
+    except InvalidAddress as error:
         raise errors.InvalidEmail() from error
-    return result.normalized.lower()
 
 
 def normalize_reference(raw: Optional[str]) -> str:
@@ -172,10 +98,7 @@ def new_reference() -> str:
 
 def fold(text: Optional[str]) -> str:
     """Lower case, no accents, hyphens/apostrophes as spaces: ``"Saint-Étienne"`` → ``"saint etienne"``."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[-'’_.,]", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = fold_words(text)
     return re.sub(r"^(st|ste) ", lambda m: "saint " if m.group(1) == "st" else "sainte ", text)
 
 
@@ -242,13 +165,22 @@ def _session_info(sess: InfoSession, seated: int, waiting: int) -> SessionInfo:
     )
 
 
-def _session_info_of(s: Session, sess: InfoSession) -> SessionInfo:
+def session_info_of(s: Session, sess: InfoSession) -> SessionInfo:
+    """The record of this session row, with its seats and waiting list counted now."""
     seated, waiting = _counts(s, [sess.id])[sess.id]
     return _session_info(sess, seated, waiting)
 
 
-def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionInfo] = None
+def session_infos(s: Session, sessions: Iterable[InfoSession]) -> Dict[int, SessionInfo]:
+    """Session id → record, for many session rows: their seats counted in one query."""
+    rows = {sess.id: sess for sess in sessions}
+    counts = _counts(s, rows)
+    return {i: _session_info(sess, *counts[i]) for i, sess in rows.items()}
+
+
+def booking_info(s: Session, booking: Booking, session_info: Optional[SessionInfo] = None
                   ) -> BookingInfo:
+    """The record of this booking row (``session_info``: its session's, when known)."""
     rank = None
     if booking.status == WAITLISTED:
         rank = 1 + s.execute(
@@ -264,7 +196,7 @@ def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionIn
         status=booking.status,
         first_name=booking.person.first_name,
         email=booking.person.email,
-        session=session_info or _session_info_of(s, booking.session),
+        session=session_info or session_info_of(s, booking.session),
         waitlist_rank=rank,
         sequence=booking.sequence,
         created_at=booking.created_at,
@@ -274,7 +206,7 @@ def _booking_info(s: Session, booking: Booking, session_info: Optional[SessionIn
     )
 
 
-def _lock_session(s: Session, session_id: Any) -> InfoSession:
+def lock_session(s: Session, session_id: Any) -> InfoSession:
     """The session row, locked until the end of the transaction."""
     try:
         session_id = int(session_id)
@@ -316,15 +248,17 @@ def offer_window(starts_at: datetime, now: datetime) -> timedelta:
     session (so that the next person still has time), at least 30 minutes, and
     never past the start."""
     try:
-        hours = float(os.environ.get("CAE_WAITLIST_OFFER_HOURS") or DEFAULT_OFFER_HOURS)
+        hours = settings.current().waitlist_offer_hours
     except ValueError:
+        hours = None
+    if hours is None:
         hours = DEFAULT_OFFER_HOURS
     left = as_utc(starts_at) - now
     window = min(timedelta(hours=max(hours, 0.1)), max(MIN_OFFER, left / 2))
     return max(timedelta(0), min(window, left))
 
 
-def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
+def promote_waitlist(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
     """Offer free seats to the waiting list, first come first served (session
     locked): each offered booking holds a seat until claimed (``claim_offer``),
     declined (``cancel``) or passed on (``pass_expired_offers``). People whose
@@ -348,6 +282,22 @@ def _promote(s: Session, sess: InfoSession, now: datetime) -> List[Booking]:
     return list(waiting)
 
 
+def seat_or_waitlist(s: Session, sess: InfoSession, waitlist_ok: bool, now: datetime
+                     ) -> Tuple[str, Optional[int]]:
+    """The one "seat or waiting list" decision for a booking arriving on ``sess``
+    (locked): ``(REGISTERED, None)`` when a seat is free, ``(WAITLISTED,
+    position)`` when full and ``waitlist_ok``, SessionFull otherwise. Free seats
+    are offered to the waiting list first (normally a no-op: it keeps "free
+    seat ⇒ empty waiting list"), so a newcomer never passes someone waiting."""
+    promote_waitlist(s, sess, now)
+    seated, _ = _counts(s, [sess.id])[sess.id]
+    if seated < sess.capacity:
+        return REGISTERED, None
+    if waitlist_ok:
+        return WAITLISTED, _next_position(s, sess.id)
+    raise errors.SessionFull()
+
+
 def mark_cancelled(booking: Booking, now: datetime) -> None:
     """The one cancellation transition (by the person, a coach's session
     cancellation, an erasure): no seat, no place in the list, no offer, and a
@@ -360,7 +310,8 @@ def mark_cancelled(booking: Booking, now: datetime) -> None:
     booking.sequence += 1
 
 
-def _seat(booking: Booking, now: datetime) -> None:
+def mark_seated(booking: Booking, now: datetime) -> None:
+    """The one "waiting list → seat" transition (an offer claimed, a free seat taken)."""
     booking.status = REGISTERED
     booking.position = None
     booking.promoted_at = now
@@ -425,17 +376,18 @@ def _load_booking(s: Session, reference: str, email: Any) -> Booking:
     return booking
 
 
-def _now(now: Optional[datetime]) -> datetime:
+def now_utc(now: Optional[datetime] = None) -> datetime:
+    """``now`` as an aware UTC datetime, or the current time."""
     return as_utc(now) if now else utcnow()
 
 
-def _send(infos: Iterable[BookingInfo], kind: str, mailer, notify: bool) -> None:
+def send_notices(infos: Iterable[BookingInfo], kind: str, mailer=None, notify: bool = True) -> None:
+    """E-mail each of these bookings' people (``kind``: confirmation, promotion,
+    cancellation…; see ``bot.booking.texts``). Called after the commit."""
     if not notify:
         return
-    from bot.booking.mailer import notify as send
-
     for info in infos:
-        send(info, kind, mailer=mailer)
+        send_notification(info, kind, mailer=mailer)
 
 
 # --------------------------------------------------------------------------- API
@@ -451,7 +403,7 @@ def upcoming_sessions(db: Database, where: Optional[str] = None, now: Optional[d
     ligne"...). ``cae``: a CAE slug. Full sessions are listed with
     ``seats_left=0`` so the chat can offer the waiting list.
     """
-    now = _now(now)
+    now = now_utc(now)
     with db.reader() as s:
         query = (
             select(InfoSession)
@@ -493,7 +445,7 @@ def get_session(db: Database, session_id: int) -> SessionInfo:
         sess = s.get(InfoSession, int(session_id))
         if sess is None:
             raise errors.SessionNotFound()
-        return _session_info_of(s, sess)
+        return session_info_of(s, sess)
 
 
 def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent: bool,
@@ -511,10 +463,10 @@ def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent:
     if not consent:
         raise errors.ConsentRequired()
     data = _clean_person(person_data)
-    now = _now(now)
+    now = now_utc(now)
 
     def work(s: Session) -> BookingInfo:
-        sess = _lock_session(s, session_id)
+        sess = lock_session(s, session_id)
         _check_bookable(sess, now)
         person = _person_for(s, data, now, conversation_id)
         existing = s.execute(
@@ -524,23 +476,16 @@ def book(db: Database, session_id: int, person_data: Mapping[str, Any], consent:
         ).scalar_one_or_none()
         if existing is not None:
             raise errors.AlreadyBooked(existing.reference)
-        _promote(s, sess, now)  # normally a no-op: keeps "free seat ⇒ empty waiting list"
-        seated, _ = _counts(s, [sess.id])[sess.id]
-        if seated < sess.capacity:
-            status, position = REGISTERED, None
-        elif waitlist_ok:
-            status, position = WAITLISTED, _next_position(s, sess.id)
-        else:
-            raise errors.SessionFull()
+        status, position = seat_or_waitlist(s, sess, waitlist_ok, now)
         booking = Booking(reference=new_reference(), person=person, session=sess,
                           status=status, position=position, created_at=now, updated_at=now)
         s.add(booking)
         s.flush()
         conversation_cae.refresh_person(s, person.id)
-        return _booking_info(s, booking)
+        return booking_info(s, booking)
 
     info = db.run(work)
-    _send([info], "confirmation", mailer, notify)
+    send_notices([info], "confirmation", mailer, notify)
     return info
 
 
@@ -553,7 +498,7 @@ def booking_by_reference(db: Database, reference: str) -> BookingInfo:
                             ).scalar_one_or_none()
         if booking is None:
             raise errors.BookingNotFound()
-        return _booking_info(s, booking)
+        return booking_info(s, booking)
 
 
 def find_booking(db: Database, reference: str, email: str) -> BookingInfo:
@@ -562,7 +507,7 @@ def find_booking(db: Database, reference: str, email: str) -> BookingInfo:
     Raises BookingNotFound (unknown reference) or EmailMismatch.
     """
     with db.reader() as s:
-        return _booking_info(s, _load_booking(s, reference, email))
+        return booking_info(s, _load_booking(s, reference, email))
 
 
 def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = None,
@@ -572,11 +517,11 @@ def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = N
 
     Raises BookingNotFound, EmailMismatch, AlreadyCancelled, NotChangeable.
     """
-    now = _now(now)
+    now = now_utc(now)
 
     def work(s: Session) -> CancelResult:
         booking = _load_booking(s, reference, email)
-        sess = _lock_session(s, booking.session_id)
+        sess = lock_session(s, booking.session_id)
         booking = _load_booking(s, reference, email)  # fresh, now that the session is locked
         if booking.status == CANCELLED:
             raise errors.AlreadyCancelled()
@@ -584,16 +529,16 @@ def cancel(db: Database, reference: str, email: str, now: Optional[datetime] = N
             raise errors.NotChangeable()
         mark_cancelled(booking, now)
         s.flush()
-        promoted = _promote(s, sess, now)
-        info = _session_info_of(s, sess)
+        promoted = promote_waitlist(s, sess, now)
+        info = session_info_of(s, sess)
         return CancelResult(
-            cancelled=_booking_info(s, booking, info),
-            promoted=[_booking_info(s, b, info) for b in promoted],
+            cancelled=booking_info(s, booking, info),
+            promoted=[booking_info(s, b, info) for b in promoted],
         )
 
     result = db.run(work)
-    _send([result.cancelled], "cancellation", mailer, notify)
-    _send(result.promoted, "promotion", mailer, notify)
+    send_notices([result.cancelled], "cancellation", mailer, notify)
+    send_notices(result.promoted, "promotion", mailer, notify)
     return result
 
 
@@ -607,7 +552,7 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
     SameSession, SessionNotFound, SessionPast, SessionCancelled, SessionClosed,
     AlreadyBooked, SessionFull.
     """
-    now = _now(now)
+    now = now_utc(now)
 
     def work(s: Session) -> ChangeResult:
         booking = _load_booking(s, reference, email)
@@ -618,7 +563,7 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         if booking.session_id == target_id:
             raise errors.SameSession()
         old_id = booking.session_id
-        locked = {sid: _lock_session(s, sid) for sid in sorted({old_id, target_id})}
+        locked = {sid: lock_session(s, sid) for sid in sorted({old_id, target_id})}
         old, new = locked[old_id], locked[target_id]
         booking = _load_booking(s, reference, email)
         if booking.status == CANCELLED:
@@ -633,14 +578,7 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         ).scalar_one_or_none()
         if existing is not None:
             raise errors.AlreadyBooked(existing.reference)
-        _promote(s, new, now)
-        seated, _ = _counts(s, [new.id])[new.id]
-        if seated < new.capacity:
-            status, position = REGISTERED, None
-        elif waitlist_ok:
-            status, position = WAITLISTED, _next_position(s, new.id)
-        else:
-            raise errors.SessionFull()
+        status, position = seat_or_waitlist(s, new, waitlist_ok, now)
         booking.session = new
         booking.status, booking.position = status, position
         booking.promoted_at = None
@@ -650,16 +588,16 @@ def change_date(db: Database, reference: str, email: str, new_session_id: int,
         booking.sequence += 1
         s.flush()
         conversation_cae.refresh_person(s, booking.person_id)
-        promoted = _promote(s, old, now)
-        old_info = _session_info_of(s, old)
+        promoted = promote_waitlist(s, old, now)
+        old_info = session_info_of(s, old)
         return ChangeResult(
-            booking=_booking_info(s, booking),
-            promoted=[_booking_info(s, b, old_info) for b in promoted],
+            booking=booking_info(s, booking),
+            promoted=[booking_info(s, b, old_info) for b in promoted],
         )
 
     result = db.run(work)
-    _send([result.booking], "date_changed", mailer, notify)
-    _send(result.promoted, "promotion", mailer, notify)
+    send_notices([result.booking], "date_changed", mailer, notify)
+    send_notices(result.promoted, "promotion", mailer, notify)
     return result
 
 
@@ -674,11 +612,11 @@ def claim_offer(db: Database, reference: str, email: Any, now: Optional[datetime
     Raises BookingNotFound, EmailMismatch, AlreadyCancelled, AlreadyRegistered,
     NotChangeable, SessionPast, SessionCancelled, SessionClosed.
     """
-    now = _now(now)
+    now = now_utc(now)
 
     def work(s: Session) -> ClaimResult:
         booking = _load_booking(s, reference, email)
-        sess = _lock_session(s, booking.session_id)
+        sess = lock_session(s, booking.session_id)
         booking = _load_booking(s, reference, email)
         if booking.status == CANCELLED:
             raise errors.AlreadyCancelled()
@@ -688,9 +626,9 @@ def claim_offer(db: Database, reference: str, email: Any, now: Optional[datetime
             raise errors.NotChangeable()
         _check_bookable(sess, now)
         if booking.offered_at is not None and as_utc(booking.offer_expires_at) > now:
-            _seat(booking, now)
+            mark_seated(booking, now)
             s.flush()
-            return ClaimResult(_booking_info(s, booking), True)
+            return ClaimResult(booking_info(s, booking), True)
         # No live offer: back among those offered the next seat, then see if one is free.
         booking.offered_at = None
         booking.offer_expires_at = None
@@ -703,17 +641,17 @@ def claim_offer(db: Database, reference: str, email: Any, now: Optional[datetime
                 Booking.position < booking.position)
         ).scalar_one()
         if sess.capacity - held > ahead:
-            _seat(booking, now)
+            mark_seated(booking, now)
             s.flush()
-            return ClaimResult(_booking_info(s, booking), True)
-        promoted = _promote(s, sess, now)  # a seat their lapsed offer held goes on
-        return ClaimResult(_booking_info(s, booking), False,
-                           [_booking_info(s, b) for b in promoted])
+            return ClaimResult(booking_info(s, booking), True)
+        promoted = promote_waitlist(s, sess, now)  # a seat their lapsed offer held goes on
+        return ClaimResult(booking_info(s, booking), False,
+                           [booking_info(s, b) for b in promoted])
 
     result = db.run(work)
     if result.claimed:
-        _send([result.booking], "confirmation", mailer, notify)
-    _send(result.promoted, "promotion", mailer, notify)
+        send_notices([result.booking], "confirmation", mailer, notify)
+    send_notices(result.promoted, "promotion", mailer, notify)
     return result
 
 
@@ -722,7 +660,7 @@ def pass_expired_offers(db: Database, now: Optional[datetime] = None, mailer=Non
     """Offers not claimed in time pass to the next person waiting (run it from a
     periodic job, like the reminders). Returns the bookings newly offered a seat.
     Idempotent: each session is handled under its lock."""
-    now = _now(now)
+    now = now_utc(now)
     with db.reader() as s:
         session_ids = sorted(set(s.execute(
             select(Booking.session_id).where(Booking.status == WAITLISTED,
@@ -733,7 +671,7 @@ def pass_expired_offers(db: Database, now: Optional[datetime] = None, mailer=Non
     for session_id in session_ids:
 
         def work(s: Session, session_id=session_id) -> List[BookingInfo]:
-            sess = _lock_session(s, session_id)
+            sess = lock_session(s, session_id)
             for booking in s.execute(
                 select(Booking).where(Booking.session_id == sess.id,
                                       Booking.status == WAITLISTED,
@@ -743,10 +681,10 @@ def pass_expired_offers(db: Database, now: Optional[datetime] = None, mailer=Non
             ).scalars():
                 booking.offered_at = None  # offer_expires_at stays: lapsed
             s.flush()
-            return [_booking_info(s, b) for b in _promote(s, sess, now)]
+            return [booking_info(s, b) for b in promote_waitlist(s, sess, now)]
 
         offered.extend(db.run(work))
-    _send(offered, "promotion", mailer, notify)
+    send_notices(offered, "promotion", mailer, notify)
     return offered
 
 
@@ -785,7 +723,7 @@ def export_records(db: Database, person_ids: Iterable[int]) -> Dict[str, Any]:
                     "reminder_sent_at": b.reminder_sent_at,
                     "offered_at": b.offered_at,
                     "offer_expires_at": b.offer_expires_at,
-                    "session": _session_info_of(s, b.session).as_dict(),
+                    "session": session_info_of(s, b.session).as_dict(),
                 }
                 for b in bookings
             ],
@@ -815,7 +753,7 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
     event leaves their calendar). Returns ``{"bookings_kept": n, "cancelled":
     [refs], "promoted": [BookingInfo]}``."""
     ids = sorted(set(person_ids))
-    now = _now(now)
+    now = now_utc(now)
 
     def work(s: Session) -> Dict[str, Any]:
         people = [p for p in (s.get(Person, i) for i in ids) if p is not None and p.erased_at is None]
@@ -826,7 +764,7 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
             select(Booking.session_id).where(Booking.person_id.in_(pids),
                                              Booking.status.in_((REGISTERED, WAITLISTED)))
         ).scalars().all()
-        sessions = [_lock_session(s, sid) for sid in sorted(set(active))]
+        sessions = [lock_session(s, sid) for sid in sorted(set(active))]
         cancelled, notices, promoted = [], [], []
         for sess in sessions:
             if sess.starts_at <= now:
@@ -840,10 +778,10 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
                 mark_cancelled(booking, now)
                 cancelled.append(booking.reference)
                 s.flush()
-                notices.append(_booking_info(s, booking))  # with the address, before it goes
+                notices.append(booking_info(s, booking))  # with the address, before it goes
             s.flush()
-            promoted.extend(_promote(s, sess, now))
-        promoted_infos = [_booking_info(s, b) for b in promoted]
+            promoted.extend(promote_waitlist(s, sess, now))
+        promoted_infos = [booking_info(s, b) for b in promoted]
         kept = s.execute(
             select(func.count()).select_from(Booking).where(Booking.person_id.in_(pids))
         ).scalar_one()
@@ -860,8 +798,8 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
     result = db.run(work)
     # The cancelled invitations (METHOD:CANCEL) go out so that the events leave the
     # person's calendar; the addresses live only in memory until then.
-    _send(result.pop("notices"), "erased", mailer, notify)
-    _send(result["promoted"], "promotion", mailer, notify)
+    send_notices(result.pop("notices"), "erased", mailer, notify)
+    send_notices(result["promoted"], "promotion", mailer, notify)
     return result
 
 

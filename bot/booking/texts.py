@@ -1,38 +1,15 @@
-"""French wording: dates in Paris time, e-mail subjects and bodies."""
+"""French wording of the booking e-mails: subjects and bodies (dates: bot/dates.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, List, Tuple
-from zoneinfo import ZoneInfo
+from typing import List, Tuple
 
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.booking.service import BookingInfo, SessionInfo
-
-PARIS = ZoneInfo("Europe/Paris")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+from bot.booking.links import booking_links
+from bot.booking.records import BookingInfo, SessionInfo
+from bot.dates import PARIS, format_date, format_moment, format_when  # noqa: F401  (re-exported)
 
 
-def _hour(value: datetime) -> str:
-    return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
-
-
-def format_date(value: datetime) -> str:
-    """``mardi 3 décembre 2024``, in Paris time."""
-    local = value.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def format_when(starts_at: datetime, ends_at: datetime) -> str:
-    """``mardi 3 décembre 2024 de 14 h à 16 h 30`` (Paris time)."""
-    start, end = starts_at.astimezone(PARIS), ends_at.astimezone(PARIS)
-    return f"{format_date(starts_at)} de {_hour(start)} à {_hour(end)}"
-
-
-def format_where(session: "SessionInfo") -> str:
+def format_where(session: SessionInfo) -> str:
     if session.is_video:
         return f"en visioconférence ({session.video_url})" if session.video_url else \
             "en visioconférence"
@@ -61,15 +38,13 @@ class Mail:
 SIGNATURE = "L'assistant des Coopératives d'Activité et d'Emploi"
 
 
-def _details(booking: "BookingInfo") -> List[Tuple[str, str]]:
+def _details(booking: BookingInfo) -> List[Tuple[str, str]]:
     s = booking.session
     return [("Quand", format_when(s.starts_at, s.ends_at)), ("Où", format_where(s)),
             ("Votre référence", booking.reference)]
 
 
-def _actions(booking: "BookingInfo", calendar: bool = True) -> List[Tuple[str, str]]:
-    from bot.booking.links import booking_links
-
+def _actions(booking: BookingInfo, calendar: bool = True) -> List[Tuple[str, str]]:
     links = booking_links(booking.reference)
     actions = [("Annuler", links["cancel"]), ("Changer de date", links["change"])]
     if calendar:
@@ -77,7 +52,7 @@ def _actions(booking: "BookingInfo", calendar: bool = True) -> List[Tuple[str, s
     return actions
 
 
-def confirmation(booking: "BookingInfo") -> Mail:
+def confirmation(booking: BookingInfo) -> Mail:
     s = booking.session
     if booking.status == "waitlisted":
         return Mail(
@@ -105,16 +80,9 @@ def confirmation(booking: "BookingInfo") -> Mail:
     )
 
 
-def format_moment(value: datetime) -> str:
-    """``mardi 3 décembre 2024 à 14 h 30`` (Paris time)."""
-    return f"{format_date(value)} à {_hour(value.astimezone(PARIS))}"
-
-
-def promotion(booking: "BookingInfo") -> Mail:
+def promotion(booking: BookingInfo) -> Mail:
     """A seat freed: offered to the next person on the waiting list, held until
     ``offer_expires_at``; they take it or decline with one click."""
-    from bot.booking.links import booking_links
-
     s = booking.session
     links = booking_links(booking.reference)
     deadline = format_moment(booking.offer_expires_at) if booking.offer_expires_at else None
@@ -137,7 +105,7 @@ def promotion(booking: "BookingInfo") -> Mail:
     )
 
 
-def cancellation(booking: "BookingInfo") -> Mail:
+def cancellation(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Réservation annulée – réunion d'information {s.cae_name}",
@@ -151,7 +119,7 @@ def cancellation(booking: "BookingInfo") -> Mail:
     )
 
 
-def erased(booking: "BookingInfo") -> Mail:
+def erased(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Réservation annulée – réunion d'information {s.cae_name}",
@@ -165,13 +133,13 @@ def erased(booking: "BookingInfo") -> Mail:
     )
 
 
-def date_changed(booking: "BookingInfo") -> Mail:
+def date_changed(booking: BookingInfo) -> Mail:
     mail = confirmation(booking)
     mail.subject = "Changement de date – " + mail.subject
     return mail
 
 
-def reminder(booking: "BookingInfo") -> Mail:
+def reminder(booking: BookingInfo) -> Mail:
     s = booking.session
     return Mail(
         subject=f"Rappel : réunion d'information {s.cae_name} le {format_date(s.starts_at)}",

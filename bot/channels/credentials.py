@@ -23,7 +23,7 @@ SOCKETIO_KEY = "bot.channels.socketio.SocketIOChannel"
 TELEGRAM_KEY = "bot.channels.telegram.TelegramChannel"
 WHATSAPP_KEY = "bot.channels.whatsapp.WhatsAppChannel"
 
-WEB_PORT = int(os.environ.get("CAE_WEB_PORT", "8000"))
+WEB_PORT = settings.current().web_port
 
 
 def origin_of(url: str) -> str:
@@ -42,7 +42,7 @@ def default_origins(host: str, web_port: int) -> list[str]:
 def allowed_origins(env: Mapping[str, str] = os.environ, host: str = settings.HOST,
                     web_port: int = WEB_PORT) -> list[str]:
     """``CAE_ALLOWED_ORIGINS`` (comma separated), else the widget page's origin."""
-    configured = [o.strip().rstrip("/") for o in env.get("CAE_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    configured = settings.current(env).allowed_origins
     return configured or default_origins(host, web_port)
 
 
@@ -51,9 +51,8 @@ def _derived_secret(token: str, purpose: str) -> str:
 
 
 def telegram_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
-    token = env.get("CAE_TELEGRAM_TOKEN", "").strip()
-    name = env.get("CAE_TELEGRAM_BOT_NAME", "").strip()
-    webhook = env.get("CAE_TELEGRAM_WEBHOOK_URL", "").strip()
+    config = settings.current(env)
+    token, name, webhook = config.telegram_token, config.telegram_bot_name, config.telegram_webhook_url
     if not (token and name and webhook):
         return None
     return {
@@ -63,16 +62,15 @@ def telegram_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; without a
         # configured one, a secret derived from the token is used (the same at
         # every start, so set-webhook and the servers agree).
-        "secret_token": env.get("CAE_TELEGRAM_SECRET_TOKEN", "").strip() or _derived_secret(token, "telegram"),
-        "api_base_url": env.get("CAE_TELEGRAM_API_URL", "").strip() or "https://api.telegram.org",
+        "secret_token": config.telegram_secret_token or _derived_secret(token, "telegram"),
+        "api_base_url": config.telegram_api_url,
     }
 
 
 def whatsapp_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
-    sid = env.get("CAE_TWILIO_ACCOUNT_SID", "").strip()
-    token = env.get("CAE_TWILIO_AUTH_TOKEN", "").strip()
-    number = env.get("CAE_TWILIO_WHATSAPP_NUMBER", "").strip()
-    webhook = env.get("CAE_TWILIO_WEBHOOK_URL", "").strip()
+    config = settings.current(env)
+    sid, token = config.twilio_account_sid, config.twilio_auth_token
+    number, webhook = config.twilio_whatsapp_number, config.twilio_webhook_url
     if not (sid and token and number and webhook):
         return None
     if not number.startswith("whatsapp:"):
@@ -82,7 +80,7 @@ def whatsapp_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         "auth_token": token,
         "twilio_number": number,
         "webhook_url": webhook,
-        "api_base_url": env.get("CAE_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
+        "api_base_url": config.twilio_api_url,
     }
 
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from typing import Optional, Union
+
+from bot import settings
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class RedisUpdates:
 
 
 def default_updates():
-    url = os.environ.get("CAE_RATE_LIMIT_REDIS_URL", "").strip()
+    url = settings.current().rate_limit_redis_url
     return RedisUpdates(url) if url else MemoryUpdates()
 
 

@@ -8,20 +8,20 @@ a message is at most a few kB).
 """
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import settings
 from bot.channels.limits import client_address
 
 BODY_TOO_LARGE = "Votre envoi est trop volumineux ({limit} octets au plus)."
 
 
 def max_body_bytes() -> int:
-    return int(os.environ.get("CAE_MAX_BODY_BYTES") or 65536)
+    return settings.current().max_body_bytes
 
 
 async def read_body(request: Request, limit: Optional[int] = None) -> Optional[bytes]:

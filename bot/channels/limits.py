@@ -25,11 +25,9 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import time
 import uuid
 from collections import defaultdict, deque
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -48,31 +46,27 @@ TOO_BUSY = ("Je reçois énormément de messages en ce moment. Pouvez-vous rées
             "dans une minute ? Merci de votre patience.")
 
 
-def _setting(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
 def max_chars() -> int:
-    return _setting("CAE_MAX_MESSAGE_CHARS", 2000)
+    return settings.current().max_message_chars
 
 
 def per_minute() -> int:
-    return _setting("CAE_RATE_LIMIT_PER_MINUTE", 30)
+    return settings.current().rate_limit_per_minute
 
 
 def per_address_per_minute() -> int:
-    return _setting("CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", 120)
+    return settings.current().rate_limit_per_address_per_minute
 
 
 def global_per_minute() -> int:
-    return _setting("CAE_RATE_LIMIT_GLOBAL_PER_MINUTE", 1200)
+    return settings.current().rate_limit_global_per_minute
 
 
-def trusted_proxies(env=os.environ) -> list:
+def trusted_proxies(env=None) -> list:
     """``CAE_TRUSTED_PROXIES``: addresses (or networks) of the proxies whose
     ``X-Forwarded-For`` last hop is believed."""
     found = []
-    for item in env.get("CAE_TRUSTED_PROXIES", "").split(","):
+    for item in settings.current(env).trusted_proxies.split(","):
         if item.strip():
             try:
                 found.append(ipaddress.ip_network(item.strip(), strict=False))
@@ -156,7 +150,7 @@ class RedisRateLimiter:
 
 
 def default_limiter():
-    url = os.environ.get("CAE_RATE_LIMIT_REDIS_URL", "").strip()
+    url = settings.current().rate_limit_redis_url
     return RedisRateLimiter(url) if url else RateLimiter()
 
 
@@ -192,19 +186,7 @@ def refusal(sender_id: str, text: Optional[str], limiter=None, address: Optional
 
 
 def _key() -> bytes:
-    configured = os.environ.get("CAE_ID_HASH_KEY", "").strip()
-    if configured:
-        return configured.encode()
-    path = Path(settings.VAR_DIR) / "id_hash_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(os.urandom(32).hex())
-        except FileExistsError:
-            pass
-    return path.read_text().strip().encode()
+    return settings.secret("id_hash_key").encode()
 
 
 def pseudonym(channel: str, raw_id: Any) -> str:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Optional, Sequence
 
+from bot.errors import UserError
+
 MAX_AMOUNT = Decimal("1000000000")
 MAX_MONTHS = 36
 
 
-class CalculatorError(ValueError):
+class CalculatorError(UserError, ValueError):
     """Bad figures; the message is French and meant for the person."""
 
 

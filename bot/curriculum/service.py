@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import conversation_cae
 from bot.curriculum.modules import Objective, load_modules, module, objective
+from bot.errors import UserError
 from bot.storage.db import Database
 from bot.storage.models import (
     COMPLETED, IN_PROGRESS, NOT_STARTED, VALIDATED, Enrolment, ObjectiveProgress, Person,
@@ -33,10 +34,10 @@ STATUS_FR = {NOT_STARTED: "pas commencé", IN_PROGRESS: "en cours", COMPLETED: "
              VALIDATED: "validé par votre conseiller"}
 
 
-class ProgressError(Exception):
-    def __init__(self, message_fr: str) -> None:
-        super().__init__(message_fr)
-        self.message_fr = message_fr
+class ProgressError(UserError):
+    """A progress step refused; ``message_fr`` is for the person."""
+
+    code = "progress_error"
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from bot import settings
+
 
 def find_bin_dir() -> Optional[Path]:
     """The newest ``/usr/lib/postgresql/<v>/bin`` holding initdb and pg_ctl, else None."""
-    extra = os.environ.get("CAE_PG_BIN")
+    extra = settings.current().pg_bin
     candidates = ([extra] if extra else []) + sorted(
         glob.glob("/usr/lib/postgresql/*/bin"),
         key=lambda p: [int(x) if x.isdigit() else 0 for x in Path(p).parent.name.split(".")],

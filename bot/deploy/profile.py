@@ -115,7 +115,7 @@ class ProdProfile:
     base: Path = field(default_factory=lambda: Path(settings.VAR_DIR) / "prod")
     rasa_count: int = 2
     action_count: int = 2
-    public_port: int = int(os.environ.get("CAE_PROD_PORT", "8080"))
+    public_port: int = settings.current().prod_port
     keep_data: bool = True
     supervisor: Supervisor = field(init=False)
 
@@ -213,14 +213,14 @@ class ProdProfile:
         env = self._env()
         actions_env = {**env, "CAE_ACTIONS_TOKEN": self.actions_token}
         for n, port in enumerate(self.action_ports, 1):
-            self._spawn(f"actions-{n}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+            self._spawn(f"actions-{n}", [sys.executable, "-m", "bot.rasa.action_server", "--actions", "actions",
                                          "--port", str(port)], actions_env)
         credentials = write_credentials(self.base / "credentials.yml", env, "127.0.0.1", self.public_port)
         endpoints = self._endpoints()
         # Rasa's token by environment: command lines are visible to every local user.
         rasa_env = {**env, "CAE_RASA_TOKEN": self.token}
         for n, port in enumerate(self.rasa_ports, 1):
-            self._spawn(f"rasa-{n}", [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.model),
+            self._spawn(f"rasa-{n}", [sys.executable, "-m", "bot.rasa.server", "run", "--model", str(self.model),
                                       "--interface", "127.0.0.1", "--port", str(port),
                                       "--endpoints", str(endpoints), "--credentials", str(credentials),
                                       "--enable-api", "--cors", self.public_url], rasa_env)
@@ -241,12 +241,12 @@ class ProdProfile:
         from bot.booking.sample import load_sample
         from bot.storage.db import Database, upgrade
         from bot.transcripts import EVENTS
-        from bot.web.auth import ensure_first_admin
+        from bot.accounts import ensure_first_admin
 
         upgrade(self.database_url)
         db = Database(self.database_url)
         try:
-            if os.environ.get("CAE_SAMPLE_DATA", "1").strip() not in ("0", "false", "non"):
+            if settings.current().sample_data:
                 load_sample(db)
             self.admin_password = ensure_first_admin(db)
         finally:

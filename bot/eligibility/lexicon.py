@@ -26,7 +26,6 @@ past): see bot/eligibility/roles.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from rapidfuzz import fuzz, process
 
 from bot.eligibility import nlp
 from bot.eligibility.roles import assign_roles
+from bot.text import fold as fold_accents
 
 ACTIVITIES_FILE = Path(__file__).resolve().parent / "activities.yml"
 
@@ -56,8 +56,7 @@ SCORES = {"exact": 100, "synonym": 100, "lemma": 95, "context": 60}
 
 def normalise(text: str) -> str:
     """Lower case, no accents, words separated by single spaces, clause breaks as '|'."""
-    text = (text or "").lower().replace("œ", "oe").replace("æ", "ae")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = fold_accents((text or "").lower().replace("œ", "oe").replace("æ", "ae"))
     text = re.sub(r"[,.;:!?()\[\]/\n]+", f" {BREAK} ", text)
     text = re.sub(r"[^a-z0-9|]+", " ", text)
     return " ".join(text.split())
@@ -272,17 +271,17 @@ def confirmation_text(matches: Iterable[Match]) -> str:
 
 
 @dataclass
-class _Token:
+class Token:
     surface: str
     lemma: str
     known: bool = False  # a French word spaCy knows: not a typo
     doc_i: Optional[int] = None  # index of the spaCy token it comes from
 
 
-def tokenise(text: str, use_spacy: bool = True) -> list[_Token]:
+def tokenise(text: str, use_spacy: bool = True) -> list[Token]:
     """Normalised words with their lemma (the word itself without spaCy); '|' at clause breaks."""
     doc = nlp.parse(text) if use_spacy and text.strip() else None
-    tokens: list[_Token] = []
+    tokens: list[Token] = []
     if doc is None:
         triples = [(word, word, None) for word in normalise(text).split()]
     else:
@@ -293,11 +292,11 @@ def tokenise(text: str, use_spacy: bool = True) -> list[_Token]:
         for word in words:
             same = len(words) == 1 and len(lemma_words) == 1 and BREAK not in lemma_words
             known = doc is not None and (nlp.is_french_word(surface, lemma) if same else nlp.is_french_word(word))
-            tokens.append(_Token(word, lemma_words[0] if same else word, known, doc_i))
-    return [_Token(BREAK, BREAK) if t.surface in CLAUSE_BREAKERS else t for t in tokens]
+            tokens.append(Token(word, lemma_words[0] if same else word, known, doc_i))
+    return [Token(BREAK, BREAK) if t.surface in CLAUSE_BREAKERS else t for t in tokens]
 
 
-def _is_negated(tokens: list[_Token], start: int, lex: Lexicon) -> bool:
+def _is_negated(tokens: list[Token], start: int, lex: Lexicon) -> bool:
     before: list[str] = []
     for token in reversed(tokens[:start]):
         if token.surface == BREAK:
@@ -316,7 +315,7 @@ def _is_negated(tokens: list[_Token], start: int, lex: Lexicon) -> bool:
     return False
 
 
-def _fuzzy(span: list[_Token], lex: Lexicon) -> Optional[tuple[str, float]]:
+def _fuzzy(span: list[Token], lex: Lexicon) -> Optional[tuple[str, float]]:
     """The closest phrase of the lexicon when the words differ only by typos.
 
     Every word must be either identical or a close, unknown word: "masseur
@@ -346,9 +345,9 @@ def fold(text: str) -> str:
     return re.sub(r"([a-z])\1+", r"\1", text)
 
 
-def _contexts(tokens: list[_Token], consumed: set[int], lex: Lexicon) -> set[str]:
+def _contexts(tokens: list[Token], consumed: set[int], lex: Lexicon) -> set[str]:
     found: set[str] = set()
-    free_runs: list[list[_Token]] = [[]]
+    free_runs: list[list[Token]] = [[]]
     for i, token in enumerate(tokens):
         if i in consumed or token.surface == BREAK:
             free_runs.append([])
@@ -455,12 +454,12 @@ def recognize(text: str, *, use_spacy: bool = True, lex: Optional[Lexicon] = Non
     return sorted(best.values(), key=lambda m: m.start)
 
 
-def _sense(match: Match, tokens: list[_Token], lex: Lexicon) -> Optional[Match]:
+def _sense(match: Match, tokens: list[Token], lex: Lexicon) -> Optional[Match]:
     """The match in the sense its context gives it; None when that sense is not an activity."""
     entry = lex.entries[match.id]
     if not entry.senses or (entry.sense_forms and match.text not in entry.sense_forms):
         return match
-    others = [t if not (match.start <= i < match.end) else _Token(BREAK, BREAK) for i, t in enumerate(tokens)]
+    others = [t if not (match.start <= i < match.end) else Token(BREAK, BREAK) for i, t in enumerate(tokens)]
     groups = _contexts(others, set(), lex)
     for group, target in entry.senses:
         if group in groups:

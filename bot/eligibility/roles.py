@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # no import cycle at run time
-    from bot.eligibility.lexicon import Lexicon, Match, _Token
+    from bot.eligibility.lexicon import Lexicon, Match, Token
 
 OWN, CLIENT, PAST, UNCLEAR = "own", "client", "past", "unclear"
 ROLES = (OWN, CLIENT, PAST, UNCLEAR)
@@ -68,7 +68,7 @@ def _cue_table(lex: "Lexicon") -> tuple:
     return tuple(table)
 
 
-def find_cues(tokens: list["_Token"], lex: "Lexicon", nlp_model: Optional[Any]) -> list[Cue]:
+def find_cues(tokens: list["Token"], lex: "Lexicon", nlp_model: Optional[Any]) -> list[Cue]:
     """Every cue phrase in the message, on its normalised words and their lemmas."""
     table = _cue_table(lex)
     if not table or not tokens:
@@ -118,7 +118,7 @@ def served_tokens(doc: Any, lex: "Lexicon") -> set[int]:
 
 # --- Assigning the roles ---------------------------------------------------------------------
 
-def assign_roles(matches: list["Match"], tokens: list["_Token"], lex: "Lexicon", doc: Optional[Any]) -> None:
+def assign_roles(matches: list["Match"], tokens: list["Token"], lex: "Lexicon", doc: Optional[Any]) -> None:
     """Set ``role`` and ``role_cue`` on each match (in place; matches sorted by start)."""
     if not matches:
         return

@@ -20,7 +20,6 @@ rows keep the count and hold nothing personal.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -29,14 +28,13 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, or_, select, update
 
-from bot import conversation_cae, training_examples
+from bot import conversation_cae, settings, training_examples
 from bot.booking import service as booking
 from bot.eligibility import SITUATIONS
 from bot.handoff import context_lines
 from bot.identity import PROVEN
 from bot.labels import label
 from bot.privacy import readable
-from bot.privacy.notice import RetentionDays
 from bot.storage.db import Database, checkpoint_sqlite
 from bot.storage.models import (
     Booking, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
@@ -48,9 +46,7 @@ KEPT_EVENT_TYPES = ("session_started",)
 
 
 def outbox_dir() -> Path:
-    from bot import settings
-
-    return Path(os.environ.get("CAE_OUTBOX_DIR") or Path(settings.VAR_DIR) / "outbox")
+    return settings.current().outbox_dir
 
 
 def _mails(directory: Optional[Path], emails: Iterable[str] = (),
@@ -154,6 +150,8 @@ def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> di
     # A plain transcript, without Rasa's internals (bot/privacy/readable.py).
     document["messages"] = readable.transcript(
         (row for row in reader.events(conversations) if row["type_name"] in ("user", "bot")), _event_data)
+    from bot.privacy.notice import RetentionDays  # notice -> purge -> this package
+
     document["about"] = readable.about(document, RetentionDays.from_env())
     return document
 

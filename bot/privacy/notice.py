@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from bot import settings
+from bot.privacy.purge import Periods
+
 PRIVACY_PATH = "/confidentialite"
 
 
@@ -20,8 +23,6 @@ class RetentionDays:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RetentionDays":
-        from bot.privacy.purge import Periods
-
         periods = Periods.from_env() if env is None else Periods.from_env(env)
         return cls(periods.transcripts.days, periods.cancelled_bookings.days, periods.people.days)
 
@@ -29,7 +30,5 @@ class RetentionDays:
 def privacy_page_url(base_url: Optional[str] = None) -> str:
     """Absolute address of the privacy page (links in the chat leave our site)."""
     if base_url is None:
-        from bot.booking.links import public_web_url
-
-        base_url = public_web_url()
+        base_url = settings.public_web_url()
     return base_url.rstrip("/") + PRIVACY_PATH

@@ -12,16 +12,16 @@ Periods in days, from the environment:
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import delete, func, select, update
 
-from bot import conversation_cae, training_examples
+from bot import conversation_cae, settings, training_examples
 from bot.booking import service as booking
 from bot.identity import conversations_of
+from bot.privacy import erase_data
 from bot.storage.db import Database
 from bot.storage.models import (
     CANCELLED, Booking, ConversationLink, ConversationReview, EligibilityOutcome, ExportKey, HandoffRequest,
@@ -37,12 +37,11 @@ class Periods:
     people: timedelta
 
     @classmethod
-    def from_env(cls, env=os.environ) -> "Periods":
-        def days(name: str, default: int) -> timedelta:
-            return timedelta(days=int(env.get(name) or default))
-
-        return cls(days("CAE_RETENTION_TRANSCRIPTS_DAYS", 180), days("CAE_RETENTION_CANCELLED_DAYS", 30),
-                   days("CAE_RETENTION_PEOPLE_DAYS", 365))
+    def from_env(cls, env=None) -> "Periods":
+        config = settings.current(env)
+        return cls(timedelta(days=config.retention_transcripts_days),
+                   timedelta(days=config.retention_cancelled_days),
+                   timedelta(days=config.retention_people_days))
 
 
 def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
@@ -64,7 +63,6 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
         moments = [as_utc(m) for m in (created_at, last_session.get(person_id), last_step.get(person_id)) if m]
         if max(moments) > now - periods.people:
             continue
-        from bot.privacy import erase_data
 
         # The conversation where the record was made reaches it; else one proven
         # to belong to the person; else the record alone.

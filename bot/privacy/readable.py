@@ -4,7 +4,7 @@
 this module turns the tracker's events into a plain transcript (who wrote,
 when, what — a clicked button shown by its title, never the payload) and says
 who we are, what we hold and why. The same document is served as JSON (for
-machines) and as a printable French HTML page (bot/privacy/links.py,
+machines) and as a printable French HTML page (bot/web/data_export.py,
 template ``bot/web/templates/donnees/export.html``). Rasa internals (intent
 rankings, token offsets, slot events, Unix timestamps) are left out.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
 
-from bot.booking.texts import PARIS, format_moment
+from bot.dates import PARIS, format_moment
 
 WHO_WE_ARE = (
     "L'assistant en ligne des Coopératives d'Activité et d'Emploi (CAE). Ce que vous lui confiez "

@@ -12,7 +12,6 @@ takes ``SELECT ... FOR UPDATE``, which SQLite simply ignores: one code path.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,12 @@ READ_ONLY_OPTION = "cae_read_only"
 
 
 def var_dir() -> Path:
-    return Path(os.environ.get("CAE_VAR_DIR", ROOT / "var"))
+    return settings.current().var_dir
 
 
 def database_url() -> str:
     """``CAE_DATABASE_URL`` or ``sqlite:///<repo>/var/cae.db`` (creating ``var/``)."""
-    url = os.environ.get("CAE_DATABASE_URL", "").strip()
+    url = settings.current().database_url
     if url:
         return url
     from bot.storage.files import private_dir

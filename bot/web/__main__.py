@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from aiohttp import web
 
@@ -14,7 +13,7 @@ from bot.web.app import create_app
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.web")
     parser.add_argument("--host", default=settings.HOST)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CAE_WEB_PORT", "8000")))
+    parser.add_argument("--port", type=int, default=settings.current().web_port)
     parser.add_argument("--rasa-url", default=None, help="Rasa's URL as the browser sees it")
     args = parser.parse_args()
     private_umask()  # files written by the web app (database, e-mails) are the owner's only

@@ -1,7 +1,8 @@
 """JSON HTTP API for information sessions (see README, "JSON API").
 
 Public: ``GET /api/sessions``. Everything else needs a coach (Basic auth or the
-dashboard cookie + CSRF header) and is scoped to the coach's CAE.
+dashboard cookie + CSRF header) and is scoped to the coach's CAE by the same
+domain functions as the dashboard (bot/booking/coach.py, bot/scope.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from bot.booking import coach as coach_ops
 from bot.booking import service
 from bot.booking.errors import BookingError, BookingNotFound, SessionNotFound
+from bot.scope import OutOfScope
 from bot.web.auth import DB_KEY, CoachInfo, login_required
 
 MAX_BODY = 64 * 1024
@@ -33,7 +35,7 @@ def booking_error(err: BookingError) -> web.Response:
     return error(status, err.message_fr)
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def read_json(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     try:
@@ -54,10 +56,8 @@ def _session_id(request: web.Request) -> int:
         raise web.HTTPNotFound() from None
 
 
-def _check_scope(coach: CoachInfo, cae_id: int) -> None:
-    if not coach.can_see_cae(cae_id):
-        raise web.HTTPForbidden(text=json.dumps({"error": "Cette réunion appartient à une autre CAE."}),
-                                content_type="application/json")
+def forbidden(err: OutOfScope) -> web.Response:
+    return error(403, err.message_fr)
 
 
 async def list_sessions(request: web.Request) -> web.Response:
@@ -70,13 +70,16 @@ async def list_sessions(request: web.Request) -> web.Response:
 @login_required
 async def create_session(request: web.Request) -> web.Response:
     coach: CoachInfo = request["coach"]
-    body = await _json(request)
+    body = await read_json(request)
     try:
         cae_id = coach_ops.cae_id_of(_db(request), body["cae"]) if body.get("cae") else coach.cae_id
         if cae_id is None:
             return error(400, "Précisez la CAE (« cae » : son identifiant court).")
-        _check_scope(coach, cae_id)
+        if not coach.scope.sees_cae(cae_id):
+            raise OutOfScope(coach_ops.OTHER_CAE)
         info = coach_ops.create_session(_db(request), cae_id, body)
+    except OutOfScope as err:
+        return forbidden(err)
     except BookingError as err:
         return booking_error(err)
     return web.json_response({"session": info.as_dict()}, status=201)
@@ -85,10 +88,12 @@ async def create_session(request: web.Request) -> web.Response:
 @login_required
 async def update_session(request: web.Request) -> web.Response:
     session_id = _session_id(request)
-    body = await _json(request)
+    body = await read_json(request)
     try:
-        _check_scope(request["coach"], coach_ops.session_cae_id(_db(request), session_id))
+        coach_ops.session_in_scope(_db(request), request["coach"].scope, session_id)
         info = coach_ops.update_session(_db(request), session_id, body)
+    except OutOfScope as err:
+        return forbidden(err)
     except BookingError as err:
         return booking_error(err)
     return web.json_response({"session": info.as_dict()})
@@ -98,8 +103,10 @@ async def update_session(request: web.Request) -> web.Response:
 async def cancel_session(request: web.Request) -> web.Response:
     session_id = _session_id(request)
     try:
-        _check_scope(request["coach"], coach_ops.session_cae_id(_db(request), session_id))
+        coach_ops.session_in_scope(_db(request), request["coach"].scope, session_id)
         result = coach_ops.cancel_session(_db(request), session_id)
+    except OutOfScope as err:
+        return forbidden(err)
     except BookingError as err:
         return booking_error(err)
     return web.json_response({"session": result["session"].as_dict(),
@@ -110,8 +117,10 @@ async def cancel_session(request: web.Request) -> web.Response:
 async def session_bookings(request: web.Request) -> web.Response:
     session_id = _session_id(request)
     try:
-        _check_scope(request["coach"], coach_ops.session_cae_id(_db(request), session_id))
+        coach_ops.session_in_scope(_db(request), request["coach"].scope, session_id)
         bookings = coach_ops.list_bookings(_db(request), session_id)
+    except OutOfScope as err:
+        return forbidden(err)
     except BookingError as err:
         return booking_error(err)
     return web.json_response({"bookings": bookings})
@@ -120,10 +129,12 @@ async def session_bookings(request: web.Request) -> web.Response:
 @login_required
 async def attendance(request: web.Request) -> web.Response:
     reference = request.match_info["reference"]
-    body = await _json(request)
+    body = await read_json(request)
     try:
-        _check_scope(request["coach"], coach_ops.booking_cae_id(_db(request), reference))
+        coach_ops.booking_in_scope(_db(request), request["coach"].scope, reference)
         result = coach_ops.mark_attendance(_db(request), reference, str(body.get("status") or ""))
+    except OutOfScope as err:
+        return forbidden(err)
     except BookingError as err:
         return booking_error(err)
     return web.json_response(result)

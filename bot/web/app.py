@@ -13,7 +13,6 @@ import contextlib
 import functools
 import html
 import logging
-import os
 from pathlib import Path
 from string import Template
 from typing import Optional
@@ -25,10 +24,9 @@ from sqlalchemy.exc import DataError
 
 from bot import settings
 from bot.booking.reminders import send_due_reminders
-from bot.privacy import links as privacy_links
 from bot.privacy.notice import PRIVACY_PATH, RetentionDays
 from bot.storage.db import Database, get_database, upgrade
-from bot.web import api, auth, booking_pages, coach, curriculum_api, learning, overview
+from bot.web import api, auth, booking_pages, curriculum_api, dashboard, data_export, learning, overview
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +41,9 @@ PUBLIC_URL_KEY = web.AppKey("public_url", str)
 
 def default_rasa_url() -> str:
     """Rasa's URL as the browser sees it: ``CAE_PUBLIC_RASA_URL`` or the local server."""
-    configured = os.environ.get("CAE_PUBLIC_RASA_URL", "").strip()
+    configured = settings.current().public_rasa_url_setting
     if configured:
-        return configured.rstrip("/")
+        return configured
     host = "127.0.0.1" if settings.HOST in ("0.0.0.0", "::") else settings.HOST
     return f"http://{host}:{settings.RASA_PORT}"
 
@@ -284,18 +282,18 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app[CSP_KEY] = {"default": content_security_policy(app[RASA_URL_KEY]),
                     "widget": content_security_policy(app[RASA_URL_KEY], widget=True)}
     app.on_response_prepare.append(security_headers)
-    app[PUBLIC_URL_KEY] = (public_url or os.environ.get("CAE_PUBLIC_WEB_URL", "")).strip().rstrip("/")
+    app[PUBLIC_URL_KEY] = (public_url or settings.current().public_web_url_setting).strip().rstrip("/")
     db = db or get_database()
     upgrade(db.url)
     auth.setup(app, db)
     if reminder_interval is None:
-        reminder_interval = float(os.environ.get("CAE_REMINDER_INTERVAL_S", "300"))
+        reminder_interval = settings.current().reminder_interval_s
     # Reminders every CAE_REMINDER_INTERVAL_S (300 s); retention once a day
     # (CAE_PURGE_INTERVAL_S), first a minute after start. 0 turns either off.
     app.cleanup_ctx.append(periodic("reminder job", reminder_interval, send_reminders))
     # Expired waiting-list offers pass on at the same pace (same switch).
     app.cleanup_ctx.append(periodic("waiting-list offers", reminder_interval, pass_offers))
-    app.cleanup_ctx.append(periodic("retention purge", float(os.environ.get("CAE_PURGE_INTERVAL_S", "86400")),
+    app.cleanup_ctx.append(periodic("retention purge", settings.current().purge_interval_s,
                                     run_purge, first_delay=PURGE_FIRST_DELAY_S))
     app.router.add_get("/", index, name="widget_page")
     app.router.add_get("/apercu", preview, name="widget_preview")
@@ -303,10 +301,10 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_pages.add_routes(app, db)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
-    privacy_links.add_routes(app)  # /mes-donnees/<conversation>.html and .json ?t=<signed token>
+    data_export.add_routes(app)  # /mes-donnees/<conversation>.html and .json ?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
-    coach.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard)
+    dashboard.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard, one module per subject)
     overview.add_routes(app)  # /coach/apercu (activity overview), /coach/apercu.csv
     learning.add_routes(app)  # /coach/apprentissage (admins: review, retrain, compare, activate)
     # Registered before the static folder so that it wins over /static/.

@@ -19,30 +19,35 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-import os
 import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from bot import settings
+from bot.accounts import (  # noqa: F401  (re-exported: the web app's accounts)
+    FIRST_ADMIN_EMAIL,
+    HASHER,
+    MIN_PASSWORD_LENGTH,
+    AuthError,
+    CoachInfo,
+    authenticate,
+    coach_by_id,
+    coach_info,
+    create_coach,
+    ensure_first_admin,
+)
 from bot.storage.db import Database
-from bot.storage.models import ROLE_ADMIN, ROLE_COACH, ROLES, Coach, CoachSession, utcnow
+from bot.storage.models import Coach, CoachSession, utcnow
 
-HASHER = PasswordHasher()
 DB_KEY = web.AppKey("db", Database)
 SESSION_COOKIE = "cae_coach"  # a random token; the session lives in the coach_session table
 LOGIN_COOKIE = "cae_login"  # before login: what the login form's CSRF token is tied to
-MIN_PASSWORD_LENGTH = 10
-FIRST_ADMIN_EMAIL = "admin@cae.local"
 
 # Failed logins in the window: at most this many per account (e-mail), and
 # LOGIN_FAILURES_PER_ADDRESS per client address.
@@ -51,119 +56,14 @@ LOGIN_FAILURES_PER_ADDRESS = 20
 LOGIN_WINDOW_S = 300.0
 
 
-@dataclass(frozen=True)
-class CoachInfo:
-    id: int
-    email: str
-    name: str
-    role: str
-    cae_id: Optional[int]
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
-
-    def can_see_cae(self, cae_id: Optional[int]) -> bool:
-        """Admins without a CAE see everything; others only their own CAE."""
-        if self.is_admin and self.cae_id is None:
-            return True
-        return cae_id is not None and cae_id == self.cae_id
-
-
-class AuthError(ValueError):
-    """Bad input to an account command, with a French message."""
-
-
-def _info(coach: Coach) -> CoachInfo:
-    return CoachInfo(coach.id, coach.email, coach.name, coach.role, coach.cae_id)
-
-
-def create_coach(db: Database, email: str, password: str, role: str = ROLE_COACH,
-                 cae_id: Optional[int] = None, name: str = "") -> int:
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise AuthError("Adresse e-mail invalide.")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères.")
-    if role not in ROLES:
-        raise AuthError(f"Rôle inconnu : {role}.")
-
-    def work(s) -> int:
-        if s.execute(select(Coach.id).where(Coach.email == email)).first():
-            raise AuthError("Un compte existe déjà avec cette adresse e-mail.")
-        coach = Coach(email=email, name=name or "", password_hash=HASHER.hash(password),
-                      role=role, cae_id=cae_id)
-        s.add(coach)
-        s.flush()
-        return coach.id
-
-    return db.run(work)
-
-
-def authenticate(db: Database, email: str, password: str) -> Optional[CoachInfo]:
-    email = (email or "").strip().lower()
-    with db.Session() as s, s.begin():
-        coach = s.execute(select(Coach).where(Coach.email == email)).scalar_one_or_none()
-        if coach is None or not coach.active:
-            HASHER.hash("timing-equaliser")  # same cost whether the account exists or not
-            return None
-        try:
-            HASHER.verify(coach.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
-            return None
-        if HASHER.check_needs_rehash(coach.password_hash):
-            coach.password_hash = HASHER.hash(password)
-        coach.last_login_at = utcnow()
-        return _info(coach)
-
-
-def coach_by_id(db: Database, coach_id: int) -> Optional[CoachInfo]:
-    with db.reader() as s:
-        coach = s.get(Coach, coach_id)
-        return _info(coach) if coach is not None and coach.active else None
-
-
-def ensure_first_admin(db: Database, password_file: Optional[Path] = None) -> Optional[str]:
-    """On a fresh installation (no account at all), create ``admin@cae.local``
-    with a random password written to ``var/admin_password`` (0600); returns
-    the password, or None when accounts exist."""
-    with db.reader() as s:
-        if s.execute(select(func.count(Coach.id))).scalar_one():
-            return None
-    password = secrets.token_urlsafe(12)
-    create_coach(db, FIRST_ADMIN_EMAIL, password, role=ROLE_ADMIN, name="Administrateur")
-    path = password_file or Path(settings.VAR_DIR) / "admin_password"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(password + "\n")
-    return password
-
-
 # --------------------------------------------------------------------------- sessions
 
 
 def session_key() -> bytes:
     """The server secret for CSRF tokens: ``CAE_SESSION_KEY`` (urlsafe base64)
     or one generated into var/session_key."""
-    configured = os.environ.get("CAE_SESSION_KEY", "").strip()
-    if configured:
-        return base64.urlsafe_b64decode(configured)
-    path = Path(settings.VAR_DIR) / "session_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-    return base64.urlsafe_b64decode(path.read_text().strip())
-
-
-def _positive(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, "").strip() or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
+    text = settings.secret("session_key")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))  # generated ones have no padding
 
 
 @dataclass(frozen=True)
@@ -176,9 +76,10 @@ class SessionPolicy:
     def from_env(cls) -> "SessionPolicy":
         """``CAE_SESSION_IDLE_MINUTES`` (120), ``CAE_SESSION_MAX_HOURS`` (12),
         ``CAE_SECURE_COOKIES`` (cookies only over HTTPS; set it behind HTTPS)."""
-        return cls(idle=timedelta(minutes=_positive("CAE_SESSION_IDLE_MINUTES", 120)),
-                   lifetime=timedelta(hours=_positive("CAE_SESSION_MAX_HOURS", 12)),
-                   secure=os.environ.get("CAE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "oui"))
+        config = settings.current()
+        return cls(idle=timedelta(minutes=config.session_idle_minutes),
+                   lifetime=timedelta(hours=config.session_max_hours),
+                   secure=config.secure_cookies)
 
 
 # last_seen_at is written at most this often (not on every request).
@@ -215,7 +116,7 @@ def session_coach(db: Database, token: Optional[str], policy: SessionPolicy,
         if row is None or row.revoked_at is not None:
             return None
         coach = s.get(Coach, row.coach_id)
-        info = _info(coach) if coach is not None and coach.active else None
+        info = coach_info(coach) if coach is not None and coach.active else None
         session_id, last_seen, created = row.id, row.last_seen_at, row.created_at
     expired = now - last_seen > policy.idle or now - created > policy.lifetime
     if expired or now - last_seen >= TOUCH_EVERY:
@@ -337,7 +238,7 @@ async def log_out(request: web.Request) -> None:
 def trusted_proxies(raw: Optional[str] = None) -> tuple:
     """``CAE_TRUSTED_PROXIES``: comma-separated addresses or networks of the
     reverse proxies whose X-Forwarded-For is believed (none by default)."""
-    raw = os.environ.get("CAE_TRUSTED_PROXIES", "") if raw is None else raw
+    raw = settings.current().trusted_proxies if raw is None else raw
     networks = []
     for item in raw.replace(";", ",").split(","):
         if item.strip():

@@ -17,7 +17,7 @@ from typing import Optional
 import jinja2
 from aiohttp import web
 
-from bot.booking import errors, links, service
+from bot.booking import calendar, errors, links, service
 from bot.booking.texts import format_moment, format_when, format_where
 from bot.storage.db import Database
 from bot.storage.models import utcnow
@@ -206,7 +206,7 @@ async def ics_download(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
     try:
         name, body = await asyncio.get_running_loop().run_in_executor(
-            None, links.ics_for, db, request.match_info["reference"], request.query.get("t", ""))
+            None, calendar.ics_for, db, request.match_info["reference"], request.query.get("t", ""))
     except errors.BookingError:
         return web.Response(status=404, text="Lien inconnu ou expiré.", content_type="text/plain")
     return web.Response(body=body, content_type="text/calendar", charset="utf-8",

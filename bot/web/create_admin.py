@@ -8,7 +8,7 @@ import sys
 
 from bot.booking.coach import InvalidInput, cae_id_of
 from bot.storage.db import Database, upgrade
-from bot.web.auth import AuthError, create_coach
+from bot.accounts import AuthError, create_coach
 
 
 def main(argv=None) -> int:

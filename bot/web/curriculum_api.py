@@ -4,13 +4,15 @@ All routes need a coach and are limited to the people that coach may see.
 """
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
-from bot import identity
+from bot import identity, people
 from bot.curriculum import service
 from bot.curriculum.modules import load_modules
-from bot.web import scope
-from bot.web.api import _json, error
+from bot.scope import OutOfScope
+from bot.web.api import error, read_json
 from bot.web.auth import DB_KEY, login_required
 
 
@@ -19,10 +21,11 @@ def _person(request: web.Request) -> int:
         pid = int(request.match_info["person_id"])
     except ValueError:
         raise web.HTTPNotFound() from None
-    if not scope.can_see_person(request.app[DB_KEY], request["coach"], pid):
-        raise web.HTTPForbidden(text='{"error": "Cette personne suit une autre CAE."}',
-                                content_type="application/json")
-    return pid
+    try:
+        return people.require_person(request.app[DB_KEY], request["coach"].scope, pid)
+    except OutOfScope as err:
+        raise web.HTTPForbidden(text=json.dumps({"error": err.message_fr}, ensure_ascii=False),
+                                content_type="application/json") from None
 
 
 @login_required
@@ -37,7 +40,7 @@ async def modules(request: web.Request) -> web.Response:
 @login_required
 async def enrol(request: web.Request) -> web.Response:
     pid = _person(request)
-    body = await _json(request)
+    body = await read_json(request)
     try:
         created = service.enrol(request.app[DB_KEY], pid, str(body.get("module") or ""), request["coach"].id)
     except KeyError:

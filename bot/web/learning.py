@@ -77,7 +77,7 @@ def _context() -> dict[str, Any]:
 
 
 async def _render(request: web.Request, error: Optional[str] = None, merged=None, status: int = 200):
-    from bot.web.coach import render
+    from bot.web.dashboard.common import render
 
     context = await _blocking(_context)
     notice = NOTICES.get(request.query.get("fait", ""))

@@ -158,7 +158,7 @@ def test_lone_surrogate_and_controls_are_cleaned(servers, channel_stubs):
 
 
 def test_several_questions_in_one_message_are_each_answered(servers, channel_stubs):
-    # Split in the Rasa process (bot/rasa_questions.py), so every channel gets it.
+    # Split in the Rasa process (bot/rasa/questions.py), so every channel gets it.
     from bot.evaluation import faq_answers
 
     chat_id = CHAT_ID + 7

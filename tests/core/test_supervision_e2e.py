@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from bot.rasa_speedups import DOWN_REPLY
+from bot.rasa.speedups import DOWN_REPLY
 from bot.servers import http_ok
 from tests.core.helpers import ask, payloads, texts
 
@@ -51,7 +51,7 @@ def journal(servers) -> str:
 
 def test_rasa_token_is_not_on_its_command_line(servers):
     cmdline = open(f"/proc/{servers.processes['rasa'].pid}/cmdline", "rb").read().decode()
-    assert "bot.rasa_server" in cmdline and "--enable-api" in cmdline
+    assert "bot.rasa.server" in cmdline and "--enable-api" in cmdline
     assert servers.token not in cmdline and "--auth-token" not in cmdline
     with urllib.request.urlopen(servers.api_url("/status"), timeout=10) as reply:
         assert reply.status == 200  # the token still protects (and opens) the API

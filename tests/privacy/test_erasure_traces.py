@@ -11,7 +11,7 @@ import pytest
 
 from bot import settings, training_examples
 from bot.booking import service as booking
-from bot.booking.mailer import OutboxMailer
+from bot.mail import OutboxMailer
 from bot.handoff import create_request
 from bot.privacy import erase_data
 from bot.storage import db as storage

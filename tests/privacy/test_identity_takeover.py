@@ -23,7 +23,7 @@ from actions.handoff import ActionHandoffRequest
 from actions.privacy import ActionAskEraseConfirmed, ActionEraseData, ActionMyData
 from bot import identity
 from bot.booking import service as booking
-from bot.booking.mailer import OutboxMailer
+from bot.mail import OutboxMailer
 from bot.eligibility.outcomes import record_outcome
 from bot.privacy import erase_data, export_data
 from bot.privacy.links import check_export_token, export_token

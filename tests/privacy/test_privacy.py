@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import identity
 from bot.booking import service as booking
-from bot.booking.mailer import OutboxMailer
+from bot.mail import OutboxMailer
 from bot.curriculum import service as curriculum
 from bot.eligibility.outcomes import record_outcome
 from bot.handoff import create_request

@@ -66,14 +66,14 @@ def test_the_token_is_not_on_the_command_line(actions):
 
 def test_without_a_token_the_action_server_does_not_start():
     env = {"PATH": "/usr/bin", "SANIC_HOST": "127.0.0.1"}
-    result = subprocess.run([sys.executable, "-m", "bot.action_server", "--actions", "actions",
+    result = subprocess.run([sys.executable, "-m", "bot.rasa.action_server", "--actions", "actions",
                              "--port", str(free_port())], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode != 0 and "no token" in result.stderr
 
 
 def test_the_rasa_launcher_refuses_a_token_on_the_command_line():
-    from bot import rasa_server
+    from bot.rasa import server as rasa_server
 
     with pytest.raises(SystemExit) as stopped:
         rasa_server.main(["run", "--auth-token", "visible"])
@@ -81,7 +81,7 @@ def test_the_rasa_launcher_refuses_a_token_on_the_command_line():
 
 
 def test_the_rasa_launcher_reads_the_token_from_the_environment_or_a_file(tmp_path):
-    from bot.rasa_server import token_from
+    from bot.rasa.server import token_from
 
     env = {"CAE_RASA_TOKEN": " from-env "}
     assert token_from(env) == "from-env" and "CAE_RASA_TOKEN" not in env

@@ -17,7 +17,7 @@ from bot.storage.models import (
     Booking, ConversationCae, ConversationLink, InfoSession, Person, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
-from bot.web.auth import create_coach
+from bot.accounts import create_coach
 
 EMAIL = "lea.martin@exemple.fr"
 

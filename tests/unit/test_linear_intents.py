@@ -101,7 +101,7 @@ def test_the_rasa_component_trains_persists_loads_and_blends(tmp_path):
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.nlu_components import LinearIntentBlend
+    from bot.rasa.nlu_components import LinearIntentBlend
 
     examples = []
     for label, texts in TEXTS.items():

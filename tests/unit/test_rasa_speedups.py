@@ -5,8 +5,8 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import bot.nlu_components  # noqa: F401  (applies bot.rasa_speedups)
-from bot import rasa_speedups
+import bot.rasa.nlu_components  # noqa: F401  (applies bot.rasa.speedups)
+from bot.rasa import speedups as rasa_speedups
 
 
 @pytest.fixture()
@@ -101,7 +101,7 @@ def test_past_the_budget_the_failure_is_recorded_and_later_calls_do_not_wait():
         return failures, first, loop.time() - started
 
     failures, first, second = asyncio.run(scenario())
-    assert failures == [endpoint.url]  # the turn stops there (bot/rasa_speedups.py)
+    assert failures == [endpoint.url]  # the turn stops there (bot/rasa/speedups.py)
     assert 0.5 < first < 5 and second < 0.5
 
 

@@ -10,7 +10,7 @@ from bot.booking.coach import cae_id_of
 from bot.booking.sample import load_sample
 from bot.storage.db import Database, upgrade
 from bot.web.app import create_app
-from bot.web.auth import create_coach
+from bot.accounts import create_coach
 
 PASSWORD = "un mot de passe solide"
 

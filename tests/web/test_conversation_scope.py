@@ -14,7 +14,7 @@ from bot.booking import service
 from bot.booking.coach import cae_id_of
 from bot.storage.models import ConversationReview, InfoSession, utcnow
 from bot.web.app import create_app
-from bot.web.auth import create_coach
+from bot.accounts import create_coach
 from tests.web.conftest import PASSWORD, make_tracker_db
 from tests.web.test_dashboard import csrf_of, log_in
 

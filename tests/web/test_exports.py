@@ -15,7 +15,7 @@ from bot.booking import service
 from bot.booking.texts import PARIS
 from bot.storage.models import Booking, Person, utcnow
 from bot.web.app import create_app
-from bot.web.coach import csv_cell
+from bot.web.dashboard.common import csv_cell
 from tests.web.test_dashboard import log_in
 
 

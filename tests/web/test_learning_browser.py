@@ -56,7 +56,7 @@ def loop(web_db, tmp_path):
     rasa_port, web_port = free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     rasa_log = open(tmp_path / "rasa.log", "wb")
-    rasa = subprocess.Popen([sys.executable, "-m", "bot.rasa_server", "run", "--model", model, "--enable-api",
+    rasa = subprocess.Popen([sys.executable, "-m", "bot.rasa.server", "run", "--model", model, "--enable-api",
                              "--interface", "127.0.0.1", "--port", str(rasa_port)],
                             cwd=ROOT, env={**env, "CAE_RASA_TOKEN": TOKEN}, stdout=rasa_log, stderr=subprocess.STDOUT)
     tracker_url = make_tracker_db(tmp_path / "tracker.db",

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.booking import service
 from bot.storage.models import InfoSession, utcnow
 from bot.web.app import create_app
-from bot.web.auth import AuthError, authenticate, create_coach, ensure_first_admin
+from bot.accounts import AuthError, authenticate, create_coach, ensure_first_admin
 
 
 async def test_the_web_app_sends_due_reminders_once_even_across_restarts(web_db, tmp_path):

@@ -213,3 +213,28 @@ async def test_list_follows_new_events_and_erasure(dash, day_url, web_db):
     assert "2 conversation(s), dont 2 avec un message non compris" in page
     ids, _ = await listed(dash, q="zorglub")
     assert ids == []
+
+
+async def test_summaries_are_built_at_start_up_not_by_the_first_list(web_db, day_url, tmp_path, monkeypatch):
+    """The app reads every conversation's events once, in a thread as it starts; the
+    first list then reads only the texts of the rows it shows."""
+    from sqlalchemy import event
+
+    from bot.web.dashboard import TRACKER_KEY, WARMUP_KEY
+
+    monkeypatch.setattr("bot.settings.VAR_DIR", tmp_path)
+    app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0, tracker_url=day_url)
+    statements: list[str] = []
+    event.listen(app[TRACKER_KEY].engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: statements.append(statement))
+    async with TestClient(TestServer(app)) as client:
+        await app[WARMUP_KEY]["future"]
+        full_reads = [s for s in statements if "events.data" in s]
+        assert len(full_reads) == 1 and "ORDER BY events.sender_id, events.id" in full_reads[0]
+        statements.clear()
+        await log_in(client)
+        ids, _ = await listed(client, repli="oui")
+        assert set(ids) == {"conv-didyoumean", "conv-fallback"}
+        full_reads = [s for s in statements if "events.data" in s]
+        assert len(full_reads) == 1 and "IN (" in full_reads[0]  # the rows shown, for their texts
+    assert app[WARMUP_KEY]["future"].done()

@@ -12,7 +12,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.booking.ics import build_ics
-from bot.booking.mailer import OutboxMailer, SmtpMailer, mailer_from_env
+from bot.mail import OutboxMailer, SmtpMailer, mailer_from_env
 from bot.booking.reminders import send_due_reminders
 from bot.booking.service import book, cancel, change_date, find_booking
 from tests.unit.booking.conftest import add_session, person, utcnow

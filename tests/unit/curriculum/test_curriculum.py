@@ -240,7 +240,7 @@ def test_progress_transitions_scores_and_history(sample_db, person):
     assert mod["done"] == 2 and mod["next"]["id"] == "offer_and_needs"
     assert "2/9" in service.where_i_stand(service.person_progress(db, person))
 
-    from bot.web.auth import create_coach
+    from bot.accounts import create_coach
     coach = create_coach(db, "coach@cae.test", "un mot de passe solide")
     service.validate_objective(db, person, "break_even", coach_id=coach)
     with pytest.raises(service.ProgressError):

@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking as actions
 from bot.booking import dialogue, links, service
-from bot.booking.links import ics_for, ics_url
+from bot.booking.calendar import ics_for
+from bot.booking.links import ics_url
 
 
 @pytest.mark.parametrize("text,query", [

@@ -1,7 +1,7 @@
 """What a model understands, through its NLU only, for the dashboard's
 comparison of a candidate with the active model (bot/learning.py).
 
-    python -m bot.model_report --model A.tar.gz [--model B.tar.gz] --out report.json
+    python -m bot.rasa.model_report --model A.tar.gz [--model B.tar.gz] --out report.json
 
 Each model is loaded in this process (no server, no action server) and parses:
 - both held-out FAQ sets (bot.faq.HELDOUT_FILES): the topic the assistant
@@ -82,7 +82,7 @@ def build(models: Sequence[str]) -> dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.model_report")
+    parser = argparse.ArgumentParser(prog="python -m bot.rasa.model_report")
     parser.add_argument("--model", action="append", required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)

@@ -19,18 +19,19 @@ the conversation was; the other calls of that turn do not wait again.
 (Rasa's ``UserUtteranceReverted`` cannot do this: inside a form it rewinds to
 the message that started the form.)
 
-``bot/nlu_components.py`` applies both (every Rasa process that loads our
-model imports it), and so does bot/rasa_server.py, which starts Rasa.
+``bot/rasa/nlu_components.py`` applies both (every Rasa process that loads our
+model imports it), and so does bot/rasa/server.py, which starts Rasa.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ _turn_start: ContextVar[Optional[Dict[str, Any]]] = ContextVar("cae_turn_start",
 
 def retry_seconds() -> float:
     try:
-        return max(0.0, float(os.environ.get("CAE_ACTIONS_RETRY_SECONDS", "30")))
+        return settings.current().actions_retry_seconds
     except ValueError:
         return 30.0
 
@@ -201,6 +202,6 @@ def apply() -> None:
     MessageProcessor._run_prediction_loop = _run_prediction_loop
     MessageProcessor.run_action_extract_slots = _run_action_extract_slots
     # Not a speed-up, but applied in the same processes: several questions in
-    # one message are classified part by part (bot/rasa_questions.py).
-    from bot import rasa_questions
-    rasa_questions.apply()
+    # one message are classified part by part (bot/rasa/questions.py).
+    from bot.rasa import questions
+    questions.apply()

@@ -1,7 +1,7 @@
 """Start ``rasa run`` with its HTTP API token read from the environment or a
 file, never from the command line (which any local user can read with ``ps``).
 
-    CAE_RASA_TOKEN=... python -m bot.rasa_server run --model ... --enable-api ...
+    CAE_RASA_TOKEN=... python -m bot.rasa.server run --model ... --enable-api ...
 
 The token comes from ``CAE_RASA_TOKEN`` (removed from this process's
 environment once read) or from the file named by ``CAE_RASA_TOKEN_FILE``.
@@ -12,27 +12,30 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import MutableMapping, Optional, Sequence
+
+from bot import settings
 
 
 def token_from(env: MutableMapping[str, str]) -> str:
-    token = env.pop("CAE_RASA_TOKEN", "").strip()
-    if not token and env.get("CAE_RASA_TOKEN_FILE", "").strip():
-        token = Path(env["CAE_RASA_TOKEN_FILE"].strip()).read_text().strip()
+    config = settings.current(env)
+    token = config.rasa_token
+    env.pop("CAE_RASA_TOKEN", None)  # removed once read (see above)
+    if not token and config.rasa_token_file:
+        token = config.rasa_token_file.read_text().strip()
     return token
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--auth-token" in args:
-        sys.exit("bot.rasa_server: give the token in CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE, not on the command line")
+        sys.exit("bot.rasa.server: give the token in CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE, not on the command line")
     token = token_from(os.environ)
     if not token:
-        sys.exit("bot.rasa_server: no token (CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE): Rasa's API would be open")
-    from bot import rasa_speedups
+        sys.exit("bot.rasa.server: no token (CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE): Rasa's API would be open")
+    from bot.rasa import speedups
 
-    rasa_speedups.apply()
+    speedups.apply()
     sys.argv = ["rasa", *args, "--auth-token", token]
     from rasa.__main__ import main as rasa_main
 

@@ -9,7 +9,7 @@ summary of it is added to the parse data under ``questions``. Rasa keeps extra
 parse data keys on the ``UserUttered`` event, so the actions read them in
 ``tracker.latest_message`` (actions/faq.py, actions/core.py). The whole
 message's intent is left as it is: the dialogue's rules still decide on it.
-Applied by bot/rasa_speedups.apply().
+Applied by bot/rasa/speedups.apply().
 """
 from __future__ import annotations
 

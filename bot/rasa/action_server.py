@@ -1,6 +1,6 @@
 """Start the action server (rasa_sdk, on Sanic) answering only Rasa.
 
-    CAE_ACTIONS_TOKEN=... python -m bot.action_server --actions actions --port 5055
+    CAE_ACTIONS_TOKEN=... python -m bot.rasa.action_server --actions actions --port 5055
 
 Every request but ``/health`` must carry ``?token=<the token>`` (Rasa adds it
 to each action call: ``action_endpoint.token`` in the endpoints file that
@@ -14,16 +14,19 @@ from __future__ import annotations
 import hmac
 import os
 import sys
-from pathlib import Path
 from typing import Any, MutableMapping, Optional, Sequence
+
+from bot import settings
 
 OPEN_PATHS = ("/health",)
 
 
 def token_from(env: MutableMapping[str, str]) -> str:
-    token = env.pop("CAE_ACTIONS_TOKEN", "").strip()
-    if not token and env.get("CAE_ACTIONS_TOKEN_FILE", "").strip():
-        token = Path(env["CAE_ACTIONS_TOKEN_FILE"].strip()).read_text().strip()
+    config = settings.current(env)
+    token = config.actions_token
+    env.pop("CAE_ACTIONS_TOKEN", None)  # removed once read (see above)
+    if not token and config.actions_token_file:
+        token = config.actions_token_file.read_text().strip()
     return token
 
 
@@ -64,7 +67,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = create_argument_parser().parse_args(argv)
     token = token_from(os.environ)
     if not token:
-        sys.exit("bot.action_server: no token (CAE_ACTIONS_TOKEN or CAE_ACTIONS_TOKEN_FILE)")
+        sys.exit("bot.rasa.action_server: no token (CAE_ACTIONS_TOKEN or CAE_ACTIONS_TOKEN_FILE)")
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file,
                                  args.loglevel, args.logging_config_file)

@@ -4,7 +4,7 @@ LinearIntentBlend averages DIET's and the response selector's predictions with
 a linear model on the same data; see bot/linear_intents.py for the logic.
 UnknownWordsFallback predicts ``nlu_fallback`` for a message with no word
 known from the training data; see bot/vocabulary.py for the logic.
-Importing this module also applies bot/rasa_speedups.py: every Rasa process
+Importing this module also applies bot/rasa/speedups.py: every Rasa process
 that loads our model imports it.
 """
 from __future__ import annotations
@@ -25,21 +25,24 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONS
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import linear_intents, rasa_speedups
+from bot import linear_intents
+from bot.rasa import speedups
+from bot.training import COMPONENT_SOURCES
 from bot.vocabulary import Vocabulary
 
-rasa_speedups.apply()
+speedups.apply()
 
 # The code our components train and predict with. Rasa's training cache keys a
 # component by its class name and config only; the hash of this code is added
 # to that key (``fingerprint_addon``) so that a change to it retrains them.
-CODE_FILES = ("nlu_components.py", "linear_intents.py", "vocabulary.py")
+# The same files make the model's fingerprint (bot/training.py).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def code_fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in CODE_FILES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for name in COMPONENT_SOURCES:
+        digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
 
 VOCABULARY_FILE = "vocabulary.json"
