@@ -43,7 +43,7 @@ def answer_question_instead(dispatcher: CollectingDispatcher, tracker: Tracker) 
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") != "faq":
         return False
-    if answer_several_questions(dispatcher, message) is not None:
+    if answer_several_questions(dispatcher, tracker) is not None:
         return True
     topic = decide_topic(message).topic
     if topic:
@@ -53,10 +53,12 @@ def answer_question_instead(dispatcher: CollectingDispatcher, tracker: Tracker) 
 
 
 def offer_sessions(dispatcher: CollectingDispatcher, where: Optional[dialogue.Where],
-                   exclude: Optional[int] = None) -> list[int]:
-    """Say which sessions are coming (as buttons); returns the ids offered."""
+                   exclude: Optional[int] = None, cae: Optional[str] = None) -> list[int]:
+    """Say which sessions are coming (as buttons); returns the ids offered. The
+    conversation's CAE's sessions come first (bot/caes)."""
     sessions = [s for s in service.upcoming_sessions(db(), where.query if where else None)
                 if s.id != exclude]
+    sessions = own_cae_first(sessions, cae)
     if not sessions:
         return []
     shown = sessions[:dialogue.MAX_OFFERED]
@@ -69,10 +71,15 @@ def offer_sessions(dispatcher: CollectingDispatcher, where: Optional[dialogue.Wh
     return [s.id for s in shown]
 
 
-def where_buttons() -> list[dict[str, str]]:
+def own_cae_first(sessions: list, cae: Optional[str]) -> list:
+    """The conversation's CAE's sessions first, the others after (stable)."""
+    return sorted(sessions, key=lambda s: s.cae_slug != cae) if cae else sessions
+
+
+def where_buttons(cae: Optional[str] = None) -> list[dict[str, str]]:
     cities: dict[str, str] = {}
     video = False
-    for session in service.upcoming_sessions(db()):
+    for session in own_cae_first(service.upcoming_sessions(db()), cae):
         if session.is_video:
             video = True
         elif session.city and session.city not in cities:
@@ -90,7 +97,7 @@ class ActionAskBookingWhere(Action):
 
     async def run(self, dispatcher, tracker, domain):
         try:
-            buttons = where_buttons()
+            buttons = where_buttons(tracker.get_slot("cae"))
         except Exception:  # noqa: BLE001 - the question is still worth asking
             logger.exception("could not list the places")
             buttons = []
@@ -110,7 +117,7 @@ class ActionAskBookingSessionId(Action):
         if tracker.active_loop.get("name") == "change_booking_form":
             exclude = _current_session_id(tracker)
         try:
-            offered = offer_sessions(dispatcher, where, exclude=exclude)
+            offered = offer_sessions(dispatcher, where, exclude=exclude, cae=tracker.get_slot("cae"))
         except Exception:  # noqa: BLE001
             logger.exception("could not list the sessions")
             dispatcher.utter_message(text=SORRY)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot.caes.chat import cae_from_metadata
 
 from bot.faq import topic_titles
 from bot.privacy.notice import RetentionDays, privacy_page_url
@@ -23,7 +26,7 @@ class ActionFallbackChoices(Action):
         from actions.faq import answer_several_questions  # actions.faq imports this module
 
         # Two questions in one message make the whole one unsure: answer each.
-        several = answer_several_questions(dispatcher, tracker.latest_message or {})
+        several = answer_several_questions(dispatcher, tracker)
         if several is not None:
             return several
         propose_choices(dispatcher, tracker.latest_message or {}, topic_titles())
@@ -60,3 +63,26 @@ class ActionGreet(Action):
         dispatcher.utter_message(response="utter_greet", privacy_url=privacy_page_url(),
                                  transcript_days=RetentionDays.from_env().transcripts)
         return []
+
+
+class ActionSessionStart(Action):
+    """Rasa's session start, plus the CAE the conversation belongs to: the ``cae``
+    of the first message's metadata (widget ``data-cae``, REST ``metadata``,
+    Telegram/WhatsApp configuration), if it names a known profile; else network mode."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SessionStarted()]
+        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
+            events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+                       if value is not None and name != "cae"]
+        metadata = tracker.get_slot("session_started_metadata")
+        slug = cae_from_metadata(metadata)
+        if slug is None and not metadata:
+            slug = tracker.get_slot("cae")  # a session restarted without metadata keeps its CAE
+        events += [SlotSet("cae", slug), ActionExecuted("action_listen")]
+        return events

@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import eligibility
+from bot.caes.chat import all_profiles, profile_of
+from bot.caes.network import verdict_notes
 from bot.eligibility.outcomes import record_outcome
 from bot.storage.db import get_database
 from actions.faq import answer_several_questions
@@ -22,6 +24,16 @@ FORM_SLOTS = [
     "activity_description", "activity_label", "activity_confirmed", "situation",
     "hire_staff", "commercial_lease", "heavy_investment",
 ]
+
+
+def cae_profiles(slug: Optional[str]) -> tuple[Optional[Any], dict[str, Any]]:
+    """The conversation's CAE profile (None: network mode) and every profile;
+    none when they cannot be read (the verdict is then the general one)."""
+    try:
+        return profile_of(slug), all_profiles()
+    except Exception:  # noqa: BLE001
+        logger.exception("could not read the CAE profiles")
+        return None, {}
 
 
 def best_match(text: str) -> Optional[Any]:
@@ -45,6 +57,7 @@ class ValidateEligibilityForm(FormValidationAction):
         text = message.get("text") or ""
         starting = requested is None and (message.get("intent") or {}).get("name") == "check_eligibility"
         if starting and not tracker.get_slot("activity_description") and best_match(text) is not None:
+            # "mon activité d'hébergement web est-elle acceptée ?": the activity is in the question.
             return {"activity_description": text}
         if requested in (None, "activity_description") or not looks_like_correction(text):
             return {}
@@ -65,7 +78,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if match is None:
             # A question about CAEs asked instead of a description (or several
             # in one message): answer, ask again.
-            if intent in ("faq", "nlu_fallback") and answer_several_questions(dispatcher, message) is not None:
+            if intent in ("faq", "nlu_fallback") and answer_several_questions(dispatcher, tracker) is not None:
                 return {"activity_description": None}
             topic = decide_topic(message).topic if intent == "faq" else None
             if topic:
@@ -116,14 +129,22 @@ class ActionEligibilityVerdict(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         description = tracker.get_slot("activity_description") or ""
-        verdict = eligibility.assess(
+        profile, profiles = cae_profiles(tracker.get_slot("cae"))
+        assessed = eligibility.assess(
             description,
             situation=tracker.get_slot("situation"),
             hire_staff=as_flag(tracker.get_slot("hire_staff")),
             commercial_lease=as_flag(tracker.get_slot("commercial_lease")),
             heavy_investment=as_flag(tracker.get_slot("heavy_investment")),
-        ).to_dict()
-        dispatcher.utter_message(**verdict_message(verdict))
+            cae_excludes=profile.excluded_categories if profile else (),
+        )
+        verdict = assessed.to_dict()
+        message = verdict_message(verdict)
+        headline, lines = verdict_notes(assessed, profile, profiles.values())
+        if headline or lines:
+            text = message["text"].split("\n")
+            message["text"] = "\n".join(([headline] if headline else text[:1]) + text[1:] + lines)
+        dispatcher.utter_message(**message)
         try:
             record_outcome(get_database(), verdict, tracker.sender_id,
                            channel=tracker.get_latest_input_channel(),

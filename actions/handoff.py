@@ -8,6 +8,7 @@ from typing import Optional
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
+from bot.caes.chat import cae_id_of
 from bot.handoff import (KNOWN_CONTACT, NO_CONTACT, USE_KNOWN_WORDS, conversation_context, create_request,
                          linked_contact, masked_contact, parse_contact)
 from bot.storage.db import get_database
@@ -82,7 +83,8 @@ class ActionHandoffRequest(Action):
         try:
             create_request(get_database(), tracker.sender_id, channel, context.get("question", ""),
                            email=email, phone=phone, note=contact.get("note"),
-                           name=(known or {}).get("name") if (email or phone) else None, context=context)
+                           name=(known or {}).get("name") if (email or phone) else None, context=context,
+                           cae_id=cae_id_of(tracker.get_slot("cae")))
         except Exception:  # noqa: BLE001
             logger.exception("could not store the handoff request")
             dispatcher.utter_message(text="Désolé, je n'ai pas pu transmettre votre demande. "

@@ -111,17 +111,20 @@ def masked_contact(contact: dict) -> str:
 def create_request(db: Database, conversation_id: Optional[str], channel: Optional[str],
                    reason: str, email: Optional[str] = None, phone: Optional[str] = None,
                    name: Optional[str] = None, note: Optional[str] = None,
-                   context: Optional[Mapping[str, Any]] = None) -> int:
+                   context: Optional[Mapping[str, Any]] = None, cae_id: Optional[int] = None) -> int:
     """Open a request; contact details given here count as consented to, now.
     ``note``: what the person added to them ("plutôt le matin"), kept with the reason.
-    ``context``: what was understood (``conversation_context``), shown to the coach."""
+    ``context``: what was understood (``conversation_context``), shown to the coach.
+    ``cae_id``: the CAE the conversation belongs to (bot/caes), when known: the
+    request goes to its coaches; otherwise the CAE of the person's bookings, if one."""
     consented = bool(email or phone)
     if consented and note:
         reason = f"{reason or ''}\nPrécision sur le contact : {note[:MAX_NOTE]}".strip()
     person_id = linked_person(db, str(conversation_id), proven_only=False) if conversation_id else None
 
     def work(s) -> int:
-        caes = person_cae_ids(s, person_id) if person_id is not None else set()
+        caes = {cae_id} if cae_id is not None else (
+            person_cae_ids(s, person_id) if person_id is not None else set())
         row = HandoffRequest(
             conversation_id=(conversation_id or None) and str(conversation_id)[:255],
             channel=(channel or None) and str(channel)[:40],

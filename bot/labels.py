@@ -32,6 +32,7 @@ INTENTS = {
     "cash_need_calc": "Calcul du besoin de trésorerie", "my_data": "Mes données",
     "erase_my_data": "Effacer mes données", "inform": "Réponse donnée",
     "nlu_fallback": "Non compris", "faq": "Question (FAQ)", "restart": "Recommencer",
+    "find_cae": "Chercher une CAE près de chez soi",
 }
 ACTIONS = {
     "action_fallback_choices": "Propositions « Vouliez-vous dire… »",
@@ -42,6 +43,7 @@ SLOTS = {
     "faq_topic": "Sujet FAQ", "first_name": "Prénom", "last_name": "Nom", "email": "E-mail",
     "phone": "Téléphone", "city": "Ville", "activity_description": "Activité décrite",
     "activity_label": "Activité retenue", "activity_confirmed": "Activité confirmée",
+    "cae": "CAE du site",
 }
 KINDS: Mapping[str, Mapping[str, str]] = {
     "booking": BOOKING, "session": SESSION, "progress": PROGRESS, "eligibility": ELIGIBILITY,

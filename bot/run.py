@@ -35,6 +35,7 @@ def prepare_data() -> str:
     """Migrate our database; on the embedded default, make sure sample sessions are
     coming up (``CAE_SAMPLE_DATA=0`` turns that off). Returns lines to print."""
     from bot.booking.sample import load_sample
+    from bot.caes.store import load_profiles
     from bot.storage.db import Database, upgrade
     from bot.accounts import ensure_first_admin
 
@@ -42,6 +43,8 @@ def prepare_data() -> str:
     try:
         upgrade(db.url)
         lines = f"  Base de données : {db.url}\n"
+        profiles = load_profiles(db)  # a profile that fails its schema stops the start here
+        lines += f"  Profils de CAE (caes/) : {', '.join(profiles) or 'aucun (mode réseau)'}\n"
         password = ensure_first_admin(db)
         if password:
             lines += ("  Premier compte du tableau de bord : admin@cae.local, mot de passe "
@@ -58,7 +61,13 @@ def prepare_data() -> str:
 
 def main() -> int:
     private_umask()  # var/ files (databases, e-mails, secrets, logs) are the owner's only
-    data_lines = prepare_data()
+    from bot.caes.profiles import ProfileError
+
+    try:
+        data_lines = prepare_data()
+    except ProfileError as error:
+        print(f"Démarrage impossible : {error}", file=sys.stderr, flush=True)
+        return 1
     # The model activated from the dashboard, or the one of the current inputs.
     model = model_to_serve()
     servers = Servers(model=model, token=settings.rasa_api_token())

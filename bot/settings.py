@@ -347,6 +347,10 @@ class Settings:
     def telegram_api_url(self, raw: str) -> str:
         return raw or "https://api.telegram.org"
 
+    @_setting("CAE_TELEGRAM_CAE", "unset (network mode)", "the CAE the Telegram bot speaks for (the slug of a `caes/<slug>.yml`), added to every message's metadata")
+    def telegram_cae(self, raw: str) -> Optional[str]:
+        return raw or None
+
     @_setting("CAE_TWILIO_ACCOUNT_SID", "—", "Twilio account (WhatsApp is on when the four variables are set)")
     def twilio_account_sid(self, raw: str) -> str:
         return raw
@@ -366,6 +370,10 @@ class Settings:
     @_setting("CAE_TWILIO_API_URL", "`https://api.twilio.com`", "Twilio REST API base URL, for every reply")
     def twilio_api_url(self, raw: str) -> str:
         return raw or "https://api.twilio.com"
+
+    @_setting("CAE_TWILIO_CAE", "unset (network mode)", "the CAE the WhatsApp number speaks for (the slug of a `caes/<slug>.yml`), added to every message's metadata")
+    def twilio_cae(self, raw: str) -> Optional[str]:
+        return raw or None
 
 
 def current(env: Optional[Mapping[str, str]] = None) -> Settings:

@@ -273,7 +273,10 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
         elif kind == "slot":
             name = data.get("name")
             value = data.get("value")
-            if name not in BOOKKEEPING_SLOTS and slots.get(name) != value and current is not None:
+            if name == "cae" and value and slots.get(name) != value:
+                # The CAE the conversation belongs to (bot/caes), set at the session's start.
+                result.append(Turn("slot", at, name=name, value=value))
+            elif name not in BOOKKEEPING_SLOTS and slots.get(name) != value and current is not None:
                 current.changed = [(n, v) for n, v in current.changed if n != name] + [(name, value)]
             slots[name] = value
         elif kind in ("restart", "session_started"):

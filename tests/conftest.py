@@ -79,6 +79,8 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     database_url = f"sqlite:///{workdir / 'cae.db'}"
     upgrade(database_url)
     sample_db = Database(database_url)
+    from bot.caes.store import load_profiles
+    load_profiles(sample_db)
     load_sample(sample_db)
     sample_db.dispose()
     env["CAE_DATABASE_URL"] = database_url
@@ -187,6 +189,8 @@ def build_sample_db(url: str) -> None:
 
     upgrade(url)
     db = Database(url)
+    from bot.caes.store import load_profiles
+    load_profiles(db)
     load_sample(db)
     db.dispose()
 

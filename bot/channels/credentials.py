@@ -64,6 +64,8 @@ def telegram_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         # every start, so set-webhook and the servers agree).
         "secret_token": config.telegram_secret_token or _derived_secret(token, "telegram"),
         "api_base_url": config.telegram_api_url,
+        # The CAE this bot speaks for (a caes/<slug>.yml); None: network mode.
+        "cae": config.telegram_cae,
     }
 
 
@@ -81,6 +83,7 @@ def whatsapp_settings(env: Mapping[str, str] = os.environ) -> Optional[dict]:
         "twilio_number": number,
         "webhook_url": webhook,
         "api_base_url": config.twilio_api_url,
+        "cae": config.twilio_cae,  # the CAE this number speaks for
     }
 
 

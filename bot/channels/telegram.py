@@ -74,13 +74,21 @@ class TelegramChannel(TelegramInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        return cls(
+        channel = cls(
             credentials.get("access_token"),
             credentials.get("verify"),
             credentials.get("webhook_url"),
             secret_token=credentials.get("secret_token"),
             api_base_url=credentials.get("api_base_url") or DEFAULT_API_URL,
         )
+        channel.cae = credentials.get("cae") or None
+        return channel
+
+    cae: Optional[Text] = None  # the CAE this bot speaks for (credentials "cae"); None: network mode
+
+    def get_metadata(self, request: Any) -> Optional[Dict[Text, Any]]:
+        """Every message says which CAE it came for (read at the session's start)."""
+        return {"cae": self.cae} if self.cae else None
 
     def __init__(
         self,

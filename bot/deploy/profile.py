@@ -246,6 +246,8 @@ class ProdProfile:
         upgrade(self.database_url)
         db = Database(self.database_url)
         try:
+            from bot.caes.store import load_profiles
+            load_profiles(db)  # ProfileError (French, file and field) stops the start
             if settings.current().sample_data:
                 load_sample(db)
             self.admin_password = ensure_first_admin(db)

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, deferred, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -100,12 +100,34 @@ class Cae(Base):
     name = Column(String(200), nullable=False)
     slug = Column(String(80), nullable=False, unique=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # The reviewed profile (caes/<slug>.yml, JSON), copied at start by bot.caes.store,
+    # or edited by an admin on the dashboard; the hash of the file last copied, so that
+    # a start keeps a dashboard edit unless the file changed since (deferred: read
+    # only by bot.caes.store, and absent from databases older than 0011).
+    profile = deferred(Column(Text))
+    profile_file_hash = deferred(Column(String(64)))
 
     places = relationship("Place", back_populates="cae")
     sessions = relationship("InfoSession", back_populates="cae")
 
     def __repr__(self) -> str:
         return f"<Cae {self.slug}>"
+
+
+class CaeProfileChange(Base):
+    """Audit of a CAE profile: who changed what, when (dashboard edit or a changed file)."""
+
+    __tablename__ = "cae_profile_change"
+
+    id = Column(Integer, primary_key=True)
+    cae_id = Column(Integer, ForeignKey("cae.id", ondelete="CASCADE"), nullable=False, index=True)
+    changed_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    source = Column(String(20), nullable=False)  # "dashboard" | "file"
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    coach_email = Column(String(254))  # kept when the account goes
+    fields = Column(String(500), nullable=False, default="")  # top-level fields changed, comma-separated
+    before = Column(Text)
+    after = Column(Text, nullable=False)
 
 
 class Place(Base):

@@ -72,7 +72,7 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
-LOOK_OPTIONS = ("color", "name", "greeting", "avatar")
+LOOK_OPTIONS = ("color", "name", "greeting", "avatar", "cae")  # cae: the CAE it speaks for
 WIDGET_PAGES = ("/", "/apercu")
 
 
@@ -304,7 +304,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     data_export.add_routes(app)  # /mes-donnees/<conversation>.html and .json ?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
-    dashboard.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard, one module per subject)
+    dashboard.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard, one module per subject; /coach/cae: CAE profiles)
     overview.add_routes(app)  # /coach/apercu (activity overview), /coach/apercu.csv
     learning.add_routes(app)  # /coach/apprentissage (admins: review, retrain, compare, activate)
     # Registered before the static folder so that it wins over /static/.

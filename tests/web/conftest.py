@@ -19,6 +19,8 @@ def build_web_db(url: str) -> None:
     """Sample sessions and three accounts: a coach per CAE and an admin."""
     upgrade(url)
     db = Database(url)
+    from bot.caes.store import load_profiles
+    load_profiles(db)
     load_sample(db)
     create_coach(db, "rouen@cae.test", PASSWORD, cae_id=cae_id_of(db, "coop-normandie"))
     create_coach(db, "paris@cae.test", PASSWORD, cae_id=cae_id_of(db, "coop-paris"))

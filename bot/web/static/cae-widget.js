@@ -11,6 +11,9 @@
  *   data-name="Assistant CAE"   name shown in the header
  *   data-greeting="…"           line under the name and on the start panel
  *   data-avatar="https://…/a.png"  the assistant's picture beside its messages
+ *   data-cae="coop-lyon"        the CAE the assistant speaks for (caes/<slug>.yml):
+ *                               sent with every message as metadata {"cae": …};
+ *                               without it (or unknown), the network mode
  *
  * Privacy: nothing is written in the browser's storage and no connection is
  * opened before the visitor opens the chat (connectOn "open"; in a container
@@ -27,6 +30,7 @@
   var origin = new URL(base).origin;
   var rasaUrl = script.getAttribute("data-rasa-url") || origin.replace(/:\d+$/, ":5005");
   var containerSelector = script.getAttribute("data-container");
+  var cae = (script.getAttribute("data-cae") || "").trim();
   var SESSION_KEY = "chat_session"; // rasa-webchat's storage key
   var DEFAULT_COLOR = "#1f5f8b";
   var MIN_CONTRAST = 4.5;
@@ -241,6 +245,8 @@
       connectOn: container ? "mount" : "open",
       // The welcome (with its four choices) when a conversation starts.
       initPayload: "/greet",
+      // Which CAE's site this is: read by the assistant when the conversation starts.
+      customData: cae ? { cae: cae } : {},
       mainColor: look.color,
       userBackgroundColor: look.color,
       userTextColor: "#ffffff",

@@ -16,6 +16,7 @@ import yaml
 import bot.faq as faq
 from bot.vocabulary import plain_text as normalise_question
 from bot.faq import (
+    CAE_PLACEHOLDERS,
     HELDOUT_FILES,
     NEXT_STEPS,
     RESPONSES_FILE,
@@ -158,8 +159,13 @@ def test_responses_file_parses_to_the_rendered_responses(monkeypatch):
     monkeypatch.setattr(interpolator.structlogger, "exception", lambda *a, **k: errors.append(k))
     data = yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
     assert data["version"] == "3.1"
-    assert set(data["responses"]) == {f"utter_faq/{t.id}" for t in TOPICS}
-    filled = interpolator.interpolate(data["responses"], {"faq_topic": "cape"})
+    cae_answers = {f"utter_cae_{t.id}" for t in TOPICS if t.cae_answer}
+    cae_answers |= {f"utter_cae_{t.id}_none" for t in TOPICS if t.cae_answer_none}
+    assert cae_answers, "the CAE-dependent answers (bot/caes) are generated too"
+    assert set(data["responses"]) == {f"utter_faq/{t.id}" for t in TOPICS} | cae_answers
+    # The {cae_...} placeholders filled with themselves: the text comes back unchanged.
+    filled = interpolator.interpolate(data["responses"], {"faq_topic": "cape",
+                                                          **{p: "{" + p + "}" for p in CAE_PLACEHOLDERS}})
     assert filled == render_responses()
     assert errors == []
 

@@ -1,7 +1,7 @@
 """Handoff requests carry what the assistant understood (topic, project, booking…).
 
 Revision ID: 0014_handoff_context
-Revises: 0010_booking_links
+Revises: 0011_cae_profiles
 Create Date: 2026-12-03 21:20:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_handoff_context'
-down_revision = '0010_booking_links'
+down_revision = '0011_cae_profiles'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,116 @@
+"""CAE profiles end to end over REST (metadata {"cae": …}): the same questions
+get each CAE's own answer, and a hedged general answer in network mode."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from bot.storage.models import Cae, HandoffRequest
+from tests.core.helpers import payloads, stored_rows, texts
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+NORMANDIE, LYON = "coop-normandie", "coop-lyon"
+
+
+def ask(servers, sender: str, text: str, cae: str | None = None) -> list[dict]:
+    body = {"sender": sender, "message": text}
+    if cae is not None:
+        body["metadata"] = {"cae": cae}
+    request = urllib.request.Request(servers.rest_webhook, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        return json.load(reply)
+
+
+def slot(servers, sender: str, name: str):
+    with urllib.request.urlopen(servers.api_url(f"/conversations/{sender}/tracker"), timeout=30) as reply:
+        return json.load(reply)["slots"].get(name)
+
+
+def eligibility_verdict(servers, sender: str, cae: str | None) -> str:
+    confirm = texts(ask(servers, sender, "mon activité d'hébergement web est-elle acceptée ?", cae))
+    assert "C'est bien ça ?" in confirm, confirm
+    for answer in ("oui", "je suis au chômage", "non", "non"):
+        ask(servers, sender, answer, cae)
+    return texts(ask(servers, sender, "non", cae))
+
+
+def test_contribution_two_caes_and_network_mode(servers):
+    normandie = texts(ask(servers, "cae-contrib-n", "combien prend la coopérative ?", NORMANDIE))
+    lyon = texts(ask(servers, "cae-contrib-l", "combien prend la coopérative ?", LYON))
+    network = ask(servers, "cae-contrib-0", "combien prend la coopérative ?")
+    assert "Chez Coopérative d'activité Normandie" in normandie and "11 % de votre marge brute" in normandie
+    assert "Chez Coopérative d'activité Lyon" in lyon and "10 % de votre chiffre d'affaires" in lyon
+    assert "11 % de votre marge brute" not in lyon
+    general = texts(network)
+    assert "entre 8 et 15 % de la marge brute" in general and "septembre 2020" in general
+    assert "Chez Coopérative" not in general
+    assert "Quelle CAE près de chez vous ?" in general and "/find_cae" in payloads(network)
+    assert slot(servers, "cae-contrib-n", "cae") == NORMANDIE
+    assert slot(servers, "cae-contrib-0", "cae") is None
+
+
+def test_hiring_two_caes_and_network_mode(servers):
+    normandie = texts(ask(servers, "cae-hire-n", "je peux embaucher ?", NORMANDIE))
+    lyon = texts(ask(servers, "cae-hire-l", "je peux embaucher ?", LYON))
+    general = texts(ask(servers, "cae-hire-0", "je peux embaucher ?"))
+    assert "vous ne pouvez pas embaucher vous-même" in normandie
+    assert "vous pouvez recruter un salarié" in lyon
+    assert "Selon Scop276 (rapport 2019)" in general  # whose rule it is
+
+
+def test_web_hosting_two_caes_and_network_mode(servers):
+    normandie = eligibility_verdict(servers, "cae-host-n", NORMANDIE)
+    lyon = eligibility_verdict(servers, "cae-host-l", LYON)
+    general = eligibility_verdict(servers, "cae-host-0", None)
+    assert "Coopérative d'activité Normandie n'accueille pas cette activité" in normandie
+    assert "son assureur (contrat de groupe RC Pro) ne le couvre pas" in normandie
+    assert "Coopérative d'activité Lyon" in normandie  # another CAE that may host it
+    assert "n'accueille pas" not in lyon and "étudié" in lyon
+    assert "Scop276" in general and "pas une règle de toutes les CAE" in general
+    assert "Coopérative d'activité Lyon" in general  # network mode: CAEs that do not exclude it
+
+
+def test_unknown_cae_is_network_mode(servers):
+    replies = texts(ask(servers, "cae-unknown", "combien prend la coopérative ?", "n-existe-pas"))
+    assert "entre 8 et 15 % de la marge brute" in replies and "Chez Coopérative" not in replies
+    assert slot(servers, "cae-unknown", "cae") is None
+
+
+def test_network_mode_finds_caes_by_place_and_specialism(servers):
+    building = texts(ask(servers, "cae-find-1", "une CAE bâtiment dans le 69 ?"))
+    assert "Coopérative du bâtiment Rhône (bâtiment)" in building
+    assert "Normandie" not in building
+    none = texts(ask(servers, "cae-find-2", "y a-t-il une CAE dans le 13 ?"))
+    assert "Je ne connais pas de CAE dans le 13" in none
+
+
+def test_handoff_goes_to_the_conversations_cae(servers):
+    me = "cae-handoff"
+    ask(servers, me, "bonjour", LYON)
+    ask(servers, me, "je veux parler à un conseiller", LYON)
+    ask(servers, me, "non", LYON)
+    [request] = stored_rows(servers, HandoffRequest, me)
+    from bot.storage.db import Database
+    db = Database(servers.database_url)
+    try:
+        with db.reader() as s:
+            assert s.get(Cae, request.cae_id).slug == LYON
+    finally:
+        db.dispose()
+
+
+def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
+    found = ask(servers, "cae-find-3", "une CAE à Rouen ?")
+    [button] = [b for r in found for b in r.get("buttons") or []]
+    sessions = texts(ask(servers, "cae-find-3", button["payload"]))
+    assert "Voici les prochaines réunions (à Rouen)" in sessions
+    # With the conversation's CAE known and "peu importe", its sessions come first.
+    me = "cae-book-own"
+    ask(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
+    replies = ask(servers, me, "peu importe", LYON)
+    titles = [b["title"] for r in replies for b in r.get("buttons") or []]
+    assert titles and "Lyon" in titles[0], titles
