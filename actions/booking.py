@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.faq import answer_several_questions
 from bot.answering import decide_topic
 from bot.booking import dialogue, service
 from bot.booking.errors import BookingError, SessionFull
@@ -42,6 +43,8 @@ def answer_question_instead(dispatcher: CollectingDispatcher, tracker: Tracker) 
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") != "faq":
         return False
+    if answer_several_questions(dispatcher, tracker) is not None:
+        return True
     topic = decide_topic(message).topic
     if topic:
         dispatcher.utter_message(response=f"utter_faq/{topic}")

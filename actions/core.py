@@ -23,6 +23,12 @@ class ActionFallbackChoices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        from actions.faq import answer_several_questions  # actions.faq imports this module
+
+        # Two questions in one message make the whole one unsure: answer each.
+        several = answer_several_questions(dispatcher, tracker)
+        if several is not None:
+            return several
         propose_choices(dispatcher, tracker.latest_message or {}, topic_titles())
         return []
 

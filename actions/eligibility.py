@@ -14,6 +14,7 @@ from bot.caes.chat import all_profiles, profile_of
 from bot.caes.network import verdict_notes
 from bot.eligibility.outcomes import record_outcome
 from bot.storage.db import get_database
+from actions.faq import answer_several_questions
 from bot.answering import decide_topic
 from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, understood, verdict_message
 
@@ -47,12 +48,15 @@ class ValidateEligibilityForm(FormValidationAction):
     async def extract_activity_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A correction later in the form ("en fait je suis menuisier") restarts the activity."""
+        """The message that starts the check already describes the activity
+        ("je suis community manager pour des médecins, c possible chez vous ?"):
+        it is the description, not asked again. A correction later in the form
+        ("en fait je suis menuisier") restarts the activity."""
         requested = tracker.get_slot("requested_slot")
         message = tracker.latest_message or {}
         text = message.get("text") or ""
-        if (requested is None and (message.get("intent") or {}).get("name") == "check_eligibility"
-                and not tracker.get_slot("activity_description") and best_match(text) is not None):
+        starting = requested is None and (message.get("intent") or {}).get("name") == "check_eligibility"
+        if starting and not tracker.get_slot("activity_description") and best_match(text) is not None:
             # "mon activité d'hébergement web est-elle acceptée ?": the activity is in the question.
             return {"activity_description": text}
         if requested in (None, "activity_description") or not looks_like_correction(text):
@@ -72,7 +76,10 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(response="utter_describe_activity_help")
             return {"activity_description": None}
         if match is None:
-            # A question about CAEs asked instead of a description: answer it, ask again.
+            # A question about CAEs asked instead of a description (or several
+            # in one message): answer, ask again.
+            if intent in ("faq", "nlu_fallback") and answer_several_questions(dispatcher, tracker) is not None:
+                return {"activity_description": None}
             topic = decide_topic(message).topic if intent == "faq" else None
             if topic:
                 dispatcher.utter_message(response=f"utter_faq/{topic}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -14,6 +14,7 @@ from bot.answering import decide_topic
 from bot.caes.answers import answer_for
 from bot.caes.chat import profile_of
 from bot.faq import load_topics, topic_titles
+from bot.questions import topics_to_answer
 
 logger = logging.getLogger(__name__)
 FIND_CAE_BUTTON = {"title": "Une CAE près de chez moi", "payload": "/find_cae"}
@@ -43,6 +44,18 @@ def utter_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: st
         dispatcher.utter_message(response="utter_which_cae_near_you", buttons=[FIND_CAE_BUTTON])
 
 
+def answer_several_questions(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[list]:
+    """Several FAQ questions in the latest message (bot/questions.py): each
+    part's answer (``utter_topic``) in the message's order, and the events;
+    None when the message is not several confident questions."""
+    topics = topics_to_answer(tracker.latest_message or {}, topic_titles())
+    if not topics:
+        return None
+    for topic in topics:
+        utter_topic(dispatcher, tracker, topic)
+    return [SlotSet("faq_topic", topics[-1])]
+
+
 class ActionAnswerFaq(Action):
     """Answer the selected topic, or propose the likely ones when unsure."""
 
@@ -53,6 +66,9 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         parse_data = tracker.latest_message or {}
+        several = answer_several_questions(dispatcher, tracker)
+        if several is not None:
+            return several
         titles = topic_titles()
         decision = decide_topic(parse_data)
         if decision.topic in titles:

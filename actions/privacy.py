@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from bot import identity
 from bot.privacy import erase_data, export_data
 from bot.privacy.links import export_url, link_lifetime
+from bot.privacy.readable import YOU
 from bot.storage.db import get_database
 from bot.transcripts import TrackerReader
 
@@ -43,12 +44,13 @@ class ActionMyData(Action):
                          + (f", {p['phone']}" if p.get("phone") else ""))
             lines.append(f"- vos inscriptions aux réunions : {len(document.get('bookings') or [])}")
             lines.append(f"- votre parcours de formation : {len((document.get('training') or {}).get('modules') or [])} module(s)")
-        lines.append(f"- vos messages avec moi : {sum(1 for m in document['messages'] if m['type'] == 'user')}")
+        lines.append(f"- vos messages avec moi : {sum(1 for m in document['messages'] if m['from'] == YOU)}")
         lines.append(f"- vos demandes de contact : {len(document['handoff_requests'])}")
         lines.append(f"- vos vérifications d'éligibilité : {len(document['eligibility_outcomes'])}")
         text = ("Voici ce que nous gardons vous concernant :\n" + "\n".join(lines)
-                + f"\nTout le détail dans un fichier (lien valable "
-                  f"{link_lifetime().total_seconds() / 3600:g} h) : {export_url(db, tracker.sender_id)}")
+                + f"\nTout le détail, lisible et imprimable, avec vos conversations (lien valable "
+                  f"{link_lifetime().total_seconds() / 3600:g} h ; la page donne aussi un fichier JSON) : "
+                  f"{export_url(db, tracker.sender_id, page=True)}")
         buttons = [{"title": "Supprimer mes données", "payload": "/erase_my_data"}]
         if "person" not in document:
             text += ("\nSi vous nous avez donné vos coordonnées dans une autre conversation, reliez "

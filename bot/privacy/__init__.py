@@ -30,7 +30,11 @@ from sqlalchemy import delete, or_, select, update
 
 from bot import conversation_cae, settings, training_examples
 from bot.booking import service as booking
+from bot.eligibility import SITUATIONS
+from bot.handoff import context_lines
 from bot.identity import PROVEN
+from bot.labels import label
+from bot.privacy import readable
 from bot.storage.db import Database, checkpoint_sqlite
 from bot.storage.models import (
     Booking, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
@@ -112,7 +116,9 @@ def scope_of(db: Database, conversation_id: str) -> Scope:
 
 
 def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> dict[str, Any]:
-    """Everything this conversation may see (see ``Scope``) as one JSON-ready document."""
+    """Everything this conversation may see (see ``Scope``) as one JSON-ready
+    document: who we are and what we hold (``about``), the records, and the
+    messages as a plain transcript. The HTML page shows the same document."""
     scope = scope_of(db, conversation_id)
     conversations, people = scope.conversations, scope.people
     document: dict[str, Any] = {"generated_at": utcnow().isoformat(), "conversations": conversations}
@@ -125,22 +131,37 @@ def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> di
             EligibilityOutcome.conversation_id.in_(conversations),
             EligibilityOutcome.person_id.in_(people)))).scalars().all()
         document["handoff_requests"] = [{"created_at": h.created_at.isoformat(), "reason": h.reason,
-                                         "email": h.email, "phone": h.phone, "status": h.status}
+                                         "email": h.email, "phone": h.phone, "status": h.status,
+                                         "status_label": label("handoff", h.status),
+                                         "understood": context_lines(h.context)}
                                         for h in handoffs]
         document["eligibility_outcomes"] = [{"created_at": o.created_at.isoformat(), "status": o.status,
+                                             "status_label": label("eligibility", o.status),
                                              "redirect": o.redirect, "matched": o.matched,
-                                             "situation": o.situation} for o in outcomes]
+                                             "situation": o.situation,
+                                             "situation_label": SITUATIONS.get(o.situation or "", o.situation)}
+                                            for o in outcomes]
     document.update(booking.export_records(db, people))
     if scope.proven_person is not None:
         from bot.curriculum import service as curriculum
 
         document["training"] = {**curriculum.person_progress(db, scope.proven_person),
                                 "history": curriculum.history(db, scope.proven_person)}
-    document["messages"] = [
-        {"conversation": row["sender_id"], "type": row["type_name"], "at": row["timestamp"],
-         "data": json.loads(row["data"] or "{}")}
-        for row in reader.events(conversations) if row["type_name"] in ("user", "bot", "slot")]
+    # A plain transcript, without Rasa's internals (bot/privacy/readable.py).
+    document["messages"] = readable.transcript(
+        (row for row in reader.events(conversations) if row["type_name"] in ("user", "bot")), _event_data)
+    from bot.privacy.notice import RetentionDays  # notice -> purge -> this package
+
+    document["about"] = readable.about(document, RetentionDays.from_env())
     return document
+
+
+def _event_data(row) -> dict[str, Any]:
+    try:
+        data = json.loads(row["data"] or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def scrub_tracker_events(reader: TrackerReader, conversations: Iterable[str]) -> int:

@@ -1,5 +1,7 @@
-"""The link to download one's data (one JSON file), shown only in the conversation
-it belongs to: ``/mes-donnees/<conversation>.json?t=<expiry>_<HMAC>``.
+"""The links to one's data, shown only in the conversation they belong to: a
+printable French page ``/mes-donnees/<conversation>.html?t=<expiry>_<HMAC>``
+(who we are, what we hold and why, the transcript) and the same content as
+one JSON file, ``/mes-donnees/<conversation>.json?t=…`` (bot/privacy/readable.py).
 
 The HMAC covers the conversation, the expiry (``CAE_EXPORT_LINK_HOURS``, 24 by
 default) and a random nonce kept for the conversation (table ``export_key``);
@@ -19,6 +21,7 @@ from bot.storage.models import ExportKey, as_utc, utcnow
 from bot.transcripts import TrackerReader
 
 EXPORT_PATH = "/mes-donnees/{conversation}.json"
+PAGE_PATH = "/mes-donnees/{conversation}.html"
 
 
 def link_lifetime() -> timedelta:
@@ -62,8 +65,9 @@ def check_export_token(db: Database, conversation_id: str, token: str,
     return signing.check(signature, _signature(conversation_id, int(expires), nonce))
 
 
-def export_url(db: Database, conversation_id: str) -> str:
-    path = EXPORT_PATH.format(conversation=quote(conversation_id, safe=""))
+def export_url(db: Database, conversation_id: str, page: bool = False) -> str:
+    """The JSON file's address, or the readable page's (``page``)."""
+    path = (PAGE_PATH if page else EXPORT_PATH).format(conversation=quote(conversation_id, safe=""))
     return signing.url(None, path, export_token(db, conversation_id))
 
 

@@ -393,7 +393,9 @@ class HandoffRequest(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     conversation_id = Column(String(255), index=True)
     channel = Column(String(40))
-    reason = Column(String(1000), nullable=False, default="")  # the person's last words
+    reason = Column(String(1000), nullable=False, default="")  # the person's last question
+    # What the assistant understood (JSON, bot/handoff.py conversation_context).
+    context = Column(Text)
     name = Column(String(200))
     email = Column(String(254))
     phone = Column(String(40))

@@ -301,7 +301,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     booking_pages.add_routes(app, db)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
-    data_export.add_routes(app)  # /mes-donnees/<conversation>.json?t=<signed token>
+    data_export.add_routes(app)  # /mes-donnees/<conversation>.html and .json ?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people
     dashboard.setup(app, TEMPLATES_DIR, tracker_url)  # /coach/... (dashboard, one module per subject; /coach/cae: CAE profiles)

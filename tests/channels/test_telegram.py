@@ -155,3 +155,17 @@ def test_lone_surrogate_and_controls_are_cleaned(servers, channel_stubs):
                      {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": stubs.TELEGRAM_SECRET})
     assert status == 200
     assert user_events(servers, pseudonym("telegram", chat_id))[-1]["text"] == "bonjour\ufffd"
+
+
+def test_several_questions_in_one_message_are_each_answered(servers, channel_stubs):
+    # Split in the Rasa process (bot/rasa/questions.py), so every channel gets it.
+    from bot.evaluation import faq_answers
+
+    chat_id = CHAT_ID + 7
+    mark = len(channel_stubs.calls)
+    status, body = send(servers, text_update(chat_id, "c'est quoi un CAPE et combien ça coûte ?"))
+    assert status == 200, body
+    texts = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
+    answers = faq_answers()
+    assert answers["cape_what"] in texts and answers["contribution_rate"] in texts, texts
+    assert texts.index(answers["cape_what"]) < texts.index(answers["contribution_rate"])

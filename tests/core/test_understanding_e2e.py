@@ -113,3 +113,94 @@ def test_restart_resets_the_form_and_the_personal_slots(servers, typed):
 ]))
 def test_a_long_first_message_asking_to_join_starts_the_project_check(servers, number, message):
     assert what_was_answered(ask(servers, f"join-{number}", message)) == "@eligibility"
+
+
+@pytest.mark.parametrize("number,message,topics", [
+    (0, "c'est quoi un CAPE et combien ça coûte ?", ["cape_what", "contribution_rate"]),
+    (1, "je touche l'ARE, je la garde ? et ça coûte combien ?", ["are_during_cape", "contribution_rate"]),
+    (2, "Qui facture mes clients ? Et est-ce que je suis assurée en responsabilité civile pro ?",
+     ["invoicing", "insurance"]),
+])
+def test_several_questions_in_one_message_are_each_answered_in_order(servers, number, message, topics):
+    from bot.evaluation import answered_topics
+
+    assert answered_topics(ask(servers, f"several-{number}", message), faq_answers()) == topics
+
+
+@pytest.mark.parametrize("message,topic", [
+    ("quelle est la différence entre CAPE et CESA ?", "cesa_what"),
+    ("la réunion d'info c'est obligatoire ? ça se passe comment ?", "information_meeting"),
+])
+def test_one_question_with_an_et_or_two_sentences_gets_one_answer(servers, message, topic):
+    from bot.evaluation import answered_topics
+
+    assert answered_topics(ask(servers, "one-" + str(abs(hash(message))), message), faq_answers()) == [topic]
+
+
+@pytest.mark.parametrize("number,message,understood", [
+    (0, "je suis community manager pour des médecins, c possible chez vous ?", "médecins"),
+    (1, "je fais de la photo pour des agences immobilières, c'est possible chez vous ?", "photograph"),
+    (2, "je suis développeuse web pour des avocats, vous m'acceptez ?", "avocat"),
+    (3, "prof de guitare à domicile, c jouable chez vous ?", "professeur"),
+])
+def test_a_short_first_message_describing_the_activity_starts_the_check_with_it(servers, number, message,
+                                                                                 understood):
+    said = texts(ask(servers, f"describe-{number}", message))
+    assert "C'est bien ça ?" in said and "Décrivez votre projet" not in said, said
+    assert understood in said.lower(), said
+
+
+def test_the_handoff_carries_the_last_question_and_what_was_understood(servers):
+    from bot.handoff import context_lines
+    from bot.storage.models import HandoffRequest
+    from tests.core.helpers import stored_rows
+
+    me = "handoff-context"
+    ask(servers, me, "c'est quoi un CAPE ?")
+    assert "C'est bien ça ?" in texts(ask(servers, me, "je suis community manager pour des médecins, "
+                                                       "c possible chez vous ?"))
+    assert "situation" in texts(ask(servers, me, "oui"))
+    assert "laissez votre e-mail" in texts(ask(servers, me, "je préfère parler à un conseiller"))
+    done = ask(servers, me, "non")
+    assert "/book_session" in payloads(done)
+    [row] = stored_rows(servers, HandoffRequest, me)
+    assert row.reason == "je suis community manager pour des médecins, c possible chez vous ?"
+    lines = context_lines(row.context)
+    assert "Dernier sujet : Qu'est-ce que le CAPE ?" in lines
+    assert any(line.startswith("Projet : ") and "médecins" in line for line in lines), lines
+    assert "A demandé une personne pendant la vérification de son projet" in lines
+
+
+def test_a_person_who_booked_is_offered_their_address_at_the_handoff(servers):
+    from bot.handoff import context_lines
+    from bot.storage.models import HandoffRequest
+    from tests.core.helpers import stored_rows
+
+    me = "handoff-booked"
+    start_booking_up_to_first_name(servers, me)
+    ask(servers, me, "Nadia Benali")
+    ask(servers, me, "nadia.benali@exemple.fr")
+    assert "Je récapitule" in texts(ask(servers, me, "non"))
+    assert "/book_session" not in payloads(ask(servers, me, "oui"))
+    offer = ask(servers, me, "je voudrais parler à quelqu'un")
+    assert "n***@e***.fr" in texts(offer) and "oui" in payloads(offer)
+    done = ask(servers, me, "oui")
+    assert "vous recontacter" in texts(done) and "/book_session" not in payloads(done)
+    [row] = stored_rows(servers, HandoffRequest, me)
+    assert (row.email, row.name) == ("nadia.benali@exemple.fr", "Nadia Benali")
+    assert any(line.startswith("Inscrit à une réunion d'information") for line in context_lines(row.context))
+
+
+@pytest.mark.parametrize("start,asked_again", [
+    ("vérifier mon projet", "Décrivez votre projet"),
+    ("je veux m'inscrire à une réunion d'information", "Où souhaitez-vous"),
+])
+def test_several_questions_in_the_middle_of_a_form_are_answered_then_the_form_asks_again(servers, start,
+                                                                                         asked_again):
+    from bot.evaluation import answered_topics
+
+    me = "several-in-form-" + re.sub(r"[^a-z]", "", start)[:20]
+    assert asked_again in texts(ask(servers, me, start))
+    replies = ask(servers, me, "c'est quoi un CAPE et combien ça coûte ?")
+    assert answered_topics(replies, faq_answers()) == ["cape_what", "contribution_rate"]
+    assert asked_again in texts(replies)

@@ -43,7 +43,15 @@ def test_see_then_erase_my_data_from_the_chat(servers):
 
     shown = texts(ask(servers, me, "quelles données avez-vous sur moi ?"))
     assert EMAIL in shown and "Zoé Durand" in shown
-    link = re.search(r"http://\S+/mes-donnees/\S+\.json\?t=\w+", shown).group(0)
+    page_link = re.search(r"http://\S+/mes-donnees/\S+\.html\?t=\w+", shown).group(0)
+    with urllib.request.urlopen(page_link, timeout=30) as reply:
+        page = reply.read().decode("utf-8")
+    # The readable page: who we are, what we hold and why, the transcript with dates.
+    assert "Qui nous sommes" in page and "Ce que nous gardons et pourquoi" in page
+    assert EMAIL in page and "Zoé" in page and "Vos conversations avec l'assistant" in page
+    assert "parse_data" not in page and "intent_ranking" not in page
+    link = page_link.replace(".html?", ".json?")
+    assert link.split("/mes-donnees/", 1)[1] in page.replace("&amp;", "&")  # the page links to the JSON
     with urllib.request.urlopen(link, timeout=30) as reply:
         document = json.load(reply)
     assert document["person"]["email"] == EMAIL and document["bookings"]
@@ -84,7 +92,7 @@ def test_booking_with_someone_elses_email_reaches_none_of_their_data(servers):
     assert "Attaquant" in shown
     for secret in ("Victime", "Alice", "06 12 34 56 78"):
         assert secret not in shown
-    link = re.search(r"http://\S+/mes-donnees/\S+\.json\?t=\w+", shown).group(0)
+    link = re.search(r"http://\S+/mes-donnees/\S+\.html\?t=\w+", shown).group(0).replace(".html?", ".json?")
     with urllib.request.urlopen(link, timeout=30) as reply:
         document = json.dumps(json.load(reply), ensure_ascii=False)
     assert "Attaquant" in document

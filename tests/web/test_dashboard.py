@@ -198,3 +198,16 @@ async def test_a_known_persons_request_goes_to_their_cae_only(dash, web_db):
     await dash.post(f"/coach/handoffs/{hid}/handled", data={"csrf_token": token})
     with web_db.reader() as s:
         assert s.get(HandoffRequest, hid).status == "handled"
+
+
+async def test_the_handoff_inbox_shows_what_the_assistant_understood(dash, web_db):
+    create_request(web_db, "conv-context", "rest", "je suis community manager pour des médecins, c possible ?",
+                   context={"activity": "chargé de communication", "eligibility": "to_review",
+                            "topic": "cape_what", "booking": "in_progress"})
+    await log_in(dash)
+    page = await (await dash.get("/coach/handoffs")).text()
+    assert "Projet : chargé de communication — verdict : À examiner" in page
+    assert "Dernier sujet : Qu&#39;est-ce que le CAPE ?" in page or "Dernier sujet : Qu'est-ce que le CAPE ?" in page
+    assert "Inscription à une réunion en cours, pas terminée" in page
+    # The request made without context says so.
+    assert "rien de particulier" in page

@@ -1,5 +1,5 @@
 """Demandes de contact: the open requests to talk to a person (bot/handoff.py),
-"marquer comme traitée"."""
+with what the assistant understood (``handoff.context_lines``), "marquer comme traitée"."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -18,7 +18,8 @@ def add_routes(app: web.Application) -> None:
 async def handoffs(request: web.Request) -> web.Response:
     show_all = request.query.get("tout") == "oui"
     rows = handoff.requests_for(db(request), scope(request), include_handled=show_all)
-    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all})
+    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all,
+                                                    "context_lines": handoff.context_lines})
 
 
 @login_required

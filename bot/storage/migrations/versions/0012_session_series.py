@@ -1,7 +1,7 @@
 """Session series, messages to a session's people, the reminder of the day (video).
 
 Revision ID: 0012_session_series
-Revises: 0010_booking_links
+Revises: 0011_cae_profiles
 Create Date: 2026-12-04 10:00:00
 """
 from alembic import op
