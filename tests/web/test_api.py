@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from aiohttp import BasicAuth
 
 from bot.booking import service
-from tests.web.conftest import as_coach
+from tests.web.conftest import as_coach, start_session
 
 ROUEN = as_coach("rouen@cae.test")
 PARIS = as_coach("paris@cae.test")
@@ -88,6 +88,7 @@ async def test_bookings_list_and_attendance(client, web_db):
     reply = await client.get(f"/api/sessions/{session.id}/bookings", auth=PARIS)
     [row] = (await reply.json())["bookings"]
     assert (row["reference"], row["status"], row["email"]) == (booking.reference, "registered", "ali@exemple.fr")
+    start_session(web_db, session.id)
     reply = await client.post(f"/api/bookings/{booking.reference}/attendance", json={"status": "attended"}, auth=PARIS)
     assert (await reply.json())["status"] == "attended"
     reply = await client.post(f"/api/bookings/{booking.reference}/attendance", json={"status": "là"}, auth=PARIS)
