@@ -44,11 +44,12 @@ def of_cae(name: str, explicit: Optional[str] = None) -> str:
     return f"d'{name}" if fold(name[:1]) in _VOWELS and name[:1] else f"de {name}"
 
 
-def the_cae(name: str, explicit: Optional[str] = None) -> str:
-    """The name as a subject, capitalised: "La Coopérative X", "Coopaname"."""
+def the_cae(name: str, explicit: Optional[str] = None, capital: bool = True) -> str:
+    """The name as a subject: "La Coopérative X" ("la Coopérative X" with
+    ``capital=False``, inside a sentence), "Coopaname"."""
     name = (name or "").strip()
     art = article(name, explicit)
     if not art:
         return name
     text = f"{art}{name}" if art.endswith("'") else f"{art} {name}"
-    return text[:1].upper() + text[1:]
+    return text[:1].upper() + text[1:] if capital else text

@@ -203,6 +203,13 @@ def _live_person(s, scope: Scope, person_id: int) -> Person:
     return person
 
 
+def require_live_person(db: Database, scope: Scope, person_id: int) -> int:
+    """``person_id`` if they exist, are not erased (PersonNotFound) and are in scope (OutOfScope)."""
+    with db.reader() as s:
+        _live_person(s, scope, person_id)
+    return person_id
+
+
 def add_note(db: Database, scope: Scope, person_id: int, coach_id: Optional[int], text: str) -> NoteRecord:
     """A coach's note on the file (at most MAX_NOTE characters, not empty)."""
     text = str(text or "").strip()

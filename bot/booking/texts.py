@@ -160,7 +160,7 @@ def session_cancelled(booking: BookingInfo, reason: str = "",
     cancelled and why (if said), and the next dates to book again."""
     s = booking.session
     paragraphs = [
-        f"Nous sommes désolés : {the_cae(s.cae_name)} a dû annuler la réunion d'information "
+        f"Nous sommes désolés : {the_cae(s.cae_name, capital=False)} a dû annuler la réunion d'information "
         f"collective du {format_when(s.starts_at, s.ends_at)}. Votre réservation "
         f"{booking.reference} est donc annulée ; vous n'avez rien à faire.",
     ]

@@ -46,7 +46,9 @@ async def test_coach_creates_edits_and_cancels_a_session(client, web_db):
 
     booked = service.book(web_db, created["id"], {"first_name": "Léa", "last_name": "Martin",
                                                   "email": "lea@exemple.fr"}, consent=True)
-    reply = await client.post(f"/api/sessions/{created['id']}/cancel", auth=ROUEN)
+    reply = await client.post(f"/api/sessions/{created['id']}/cancel", json={"reason": ["x"]}, auth=ROUEN)
+    assert reply.status == 400 and service.get_session(web_db, created["id"]).status == "planned"
+    reply = await client.post(f"/api/sessions/{created['id']}/cancel", json={"reason": "Salle inondée"}, auth=ROUEN)
     assert (await reply.json())["cancelled_bookings"] == 1
     assert service.find_booking(web_db, booked.reference, "lea@exemple.fr").status == "cancelled"
     assert rouen_place.id not in [s["id"] for s in (await (await client.get("/api/sessions")).json())["sessions"]

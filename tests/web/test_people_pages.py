@@ -114,3 +114,10 @@ async def test_another_cae_person_is_404(dash, web_db):
     assert service.booking_by_reference(web_db, booked.reference).status == "registered"
     assert people_ops.person_file(web_db, Scope(), pid).notes == []
     assert (await dash.get("/coach/people/999999")).status == 404
+    await dash.post("/coach/logout", data={"csrf_token": token})
+    await log_in(dash)  # an admin sees everyone, but an unknown person is still a 404
+    token = await csrf_of(dash, "/coach/people")
+    for action in ("notes", "link-code", "enrol", f"bookings/{booked.reference}/cancel"):
+        reply = await dash.post(f"/coach/people/999999/{action}", data={"csrf_token": token, "texte": "x",
+                                                                         "confirm": "oui", "module_id": "ante_creation"})
+        assert reply.status == 404, action

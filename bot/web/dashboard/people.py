@@ -55,12 +55,10 @@ async def people(request: web.Request) -> web.Response:
 
 def _pid(request: web.Request) -> int:
     """The person id in the URL, if this coach may see them (404 otherwise)."""
-    pid = int(request.match_info["pid"])
     try:
-        people_ops.require_person(db(request), scope(request), pid)
-    except OutOfScope:
+        return people_ops.require_live_person(db(request), scope(request), int(request.match_info["pid"]))
+    except (people_ops.PersonNotFound, OutOfScope):
         raise web.HTTPNotFound(text="Personne inconnue.") from None
-    return pid
 
 
 @login_required

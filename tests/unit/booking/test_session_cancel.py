@@ -54,7 +54,7 @@ def test_cancel_tells_everyone_with_apology_reason_and_next_dates(db, outbox):
     mails = _mails(outbox)
     assert len(mails) == 4
     body = _text(mails[0])
-    assert "désolés" in body and "La Coopérative d'activité Normandie a dû annuler" in body
+    assert "désolés" in body and "désolés : la Coopérative d'activité Normandie a dû annuler" in body
     assert "Motif : Intervenante malade" in body
     later_info = service.get_session(db, later)
     assert format_when(later_info.starts_at, later_info.ends_at) in body
@@ -115,5 +115,6 @@ def test_cae_names_with_their_article(name, of, subject):
 
 
 def test_explicit_article_wins():
+    assert the_cae("CAE Normandie", capital=False) == "la CAE Normandie"
     assert of_cae("Petite Coop", explicit="la") == "de la Petite Coop"
     assert of_cae("Coopérative X", explicit="") == "de Coopérative X"
