@@ -11,14 +11,14 @@ transitions themselves are the booking service's (``service.lock_session``,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from bot.booking import errors, service
+from bot.booking import emails, errors, service, texts
 from bot.booking.service import SessionInfo, booking_info, lock_session, promote_waitlist, session_info_of
 from bot.scope import OutOfScope, Scope
 from bot.storage.db import Database
@@ -165,10 +165,19 @@ def update_session(db: Database, session_id: int, data: Mapping[str, Any],
     return info
 
 
-def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=None
-                   ) -> Dict[str, Any]:
-    """Cancel the session and every active booking on it; each person gets an e-mail."""
-    now = utcnow()
+MAX_REASON = 500
+
+
+def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=None,
+                   reason: str = "", now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Cancel the session and every booking still on it, whatever its attendance
+    mark (registered, waitlisted, attended, absent, excused). Each person gets an
+    e-mail that apologises, says the CAE cancelled (and ``reason``, if given) and
+    offers the CAE's next dates."""
+    now = service.now_utc(now)
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"Le motif doit faire au plus {MAX_REASON} caractères.")
 
     def work(s):
         sess = lock_session(s, session_id)
@@ -176,16 +185,33 @@ def cancel_session(db: Database, session_id: int, notify: bool = True, mailer=No
             raise errors.SessionCancelled("Cette réunion est déjà annulée.")
         sess.status = SESSION_CANCELLED
         bookings = s.execute(select(Booking).where(
-            Booking.session_id == sess.id, Booking.status.in_((REGISTERED, WAITLISTED)))).scalars().all()
+            Booking.session_id == sess.id, Booking.status != CANCELLED)).scalars().all()
+        before = {b.id: b.status for b in bookings}
         for booking in bookings:
             service.mark_cancelled(booking, now)
         s.flush()
         info = session_info_of(s, sess)
-        return info, [booking_info(s, b, info) for b in bookings]
+        # The e-mail speaks of the booking as it was (seat or waiting list).
+        return info, [replace(booking_info(s, b, info), status=before[b.id]) for b in bookings]
 
     info, cancelled = db.run(work)
-    service.send_notices(cancelled, "cancellation", mailer, notify)
+    if notify and cancelled:
+        upcoming = [n for n in service.upcoming_sessions(db, cae=info.cae_slug, now=now, limit=NEXT_DATES + 1)
+                    if n.id != info.id][:NEXT_DATES]
+        for booking in cancelled:
+            mail = texts.session_cancelled(booking, reason, upcoming)
+            emails.notify(booking, "session_cancelled", mailer=mailer, mail=mail)
     return {"session": info, "cancelled_bookings": len(cancelled)}
+
+
+NEXT_DATES = 3  # how many next dates the cancellation e-mail offers
+
+
+def active_bookings_count(db: Database, session_id: int) -> int:
+    """How many people a cancellation of this session would tell."""
+    with db.reader() as s:
+        return s.execute(select(func.count()).select_from(Booking).where(
+            Booking.session_id == int(session_id), Booking.status != CANCELLED)).scalar_one()
 
 
 def list_bookings(db: Database, session_id: int) -> List[Dict[str, Any]]:
@@ -204,8 +230,11 @@ def list_bookings(db: Database, session_id: int) -> List[Dict[str, Any]]:
         } for b in rows]
 
 
-def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]:
-    """attended / absent / excused (or back to registered) for a seated booking."""
+def mark_attendance(db: Database, reference: str, status: str,
+                    now: Optional[datetime] = None) -> Dict[str, Any]:
+    """attended / absent / excused (or back to registered) for a seated booking,
+    from the session's start (not before: nobody is present or absent yet)."""
+    now = service.now_utc(now)
     if status not in ATTENDANCE:
         raise InvalidInput("« status » : attended, absent, excused ou registered.")
     reference = service.normalize_reference(reference)
@@ -217,6 +246,8 @@ def mark_attendance(db: Database, reference: str, status: str) -> Dict[str, Any]
         if booking.status in (CANCELLED, WAITLISTED):
             raise InvalidInput("La présence ne se note que pour une personne inscrite "
                                "(pas annulée ni en liste d'attente).")
+        if as_utc(booking.session.starts_at) > now:
+            raise InvalidInput("La présence se note à partir du début de la réunion.")
         booking.status = status
         return {"reference": booking.reference, "status": booking.status}
 
@@ -251,23 +282,29 @@ def booking_in_scope(db: Database, scope: Scope, reference: str) -> int:
     return found.session_id
 
 
-def sessions_in_scope(db: Database, scope: Scope) -> List[SessionInfo]:
-    """Every session of the scope's CAE(s), latest first (seats counted in one query)."""
+def sessions_in_scope(db: Database, scope: Scope, now: Optional[datetime] = None) -> List[SessionInfo]:
+    """Every session of the scope's CAE(s): those to come (or under way), soonest
+    first, then the past ones, latest first (seats counted in one query)."""
+    now = service.now_utc(now)
     with db.reader() as s:
         rows = s.execute(select(InfoSession).where(scope.cae_condition(InfoSession.cae_id))
                          .options(joinedload(InfoSession.cae), joinedload(InfoSession.place))
-                         .order_by(InfoSession.starts_at.desc(), InfoSession.id.desc())).scalars().all()
+                         .order_by(InfoSession.starts_at, InfoSession.id)).scalars().all()
         infos = service.session_infos(s, rows)
-        return [infos[r.id] for r in rows]
+    coming = [infos[r.id] for r in rows if as_utc(r.ends_at) > now]
+    past = [infos[r.id] for r in reversed(rows) if as_utc(r.ends_at) <= now]
+    return coming + past
 
 
 def caes_and_places(db: Database, scope: Scope) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
-    """The CAEs (slug, name) and places (id, name, CAE name) a session may be created with."""
+    """The CAEs (slug, name) and places (id, name, CAE slug) a session may be created
+    with: only the scope's CAEs' own places (the form shows each CAE's apart)."""
     with db.reader() as s:
         caes = s.execute(select(Cae.slug, Cae.name).where(scope.cae_condition(Cae.id))
                          .order_by(Cae.name)).all()
-        places = s.execute(select(Place.id, Place.name, Cae.name).join(Cae, Cae.id == Place.cae_id)
-                           .where(scope.cae_condition(Place.cae_id)).order_by(Place.name)).all()
+        places = s.execute(select(Place.id, Place.name, Cae.slug).join(Cae, Cae.id == Place.cae_id)
+                           .where(scope.cae_condition(Place.cae_id), Place.is_video.is_(False))
+                           .order_by(Place.name)).all()
     return [tuple(c) for c in caes], [tuple(p) for p in places]
 
 
@@ -311,3 +348,16 @@ def bookings_in_scope(db: Database, scope: Scope) -> List[BookingRow]:
             None if place is None or place.is_video else place.name,
             None if place is None or place.is_video else (place.city or ""), b.created_at)
             for b, p, sess, cae_name, place in s.execute(query)]
+
+
+def places_of_session_cae(db: Database, session_id: int) -> list[tuple[int, str]]:
+    """The places (id, name) of this session's own CAE, for its edit form."""
+    with db.reader() as s:
+        cae_id = s.execute(select(InfoSession.cae_id).where(InfoSession.id == int(session_id))).scalar_one()
+        return [tuple(p) for p in s.execute(select(Place.id, Place.name).where(
+            Place.cae_id == cae_id, Place.is_video.is_(False)).order_by(Place.name))]
+
+
+def session_place_id(db: Database, session_id: int) -> Optional[int]:
+    with db.reader() as s:
+        return s.execute(select(InfoSession.place_id).where(InfoSession.id == int(session_id))).scalar_one()

@@ -31,8 +31,9 @@ _KINDS = {
     "date_changed": texts.date_changed,
     "reminder": texts.reminder,
     "reminder_today": texts.reminder_today,
+    "session_cancelled": texts.session_cancelled,
 }
-CANCELLING_KINDS = ("cancellation", "erased")
+CANCELLING_KINDS = ("cancellation", "erased", "session_cancelled")
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
@@ -49,8 +50,11 @@ def render(mail: texts.Mail) -> Tuple[str, str]:
 
 
 def booking_message(booking: BookingInfo, kind: str, sender: str = DEFAULT_SENDER,
-                    now: Optional[datetime] = None) -> EmailMessage:
-    mail = _KINDS[kind](booking)
+                    now: Optional[datetime] = None, mail: Optional[texts.Mail] = None
+                    ) -> EmailMessage:
+    """The ``kind`` e-mail about ``booking``; ``mail``: its content when already
+    written (a session cancelled with a reason and the next dates)."""
+    mail = mail or _KINDS[kind](booking)
     body, html = render(mail)
     attachments = []
     if kind in CANCELLING_KINDS:
@@ -63,14 +67,15 @@ def booking_message(booking: BookingInfo, kind: str, sender: str = DEFAULT_SENDE
                          attachments=attachments, html=html)
 
 
-def notify(booking: BookingInfo, kind: str, mailer=None, raise_errors: bool = False) -> bool:
+def notify(booking: BookingInfo, kind: str, mailer=None, raise_errors: bool = False,
+           mail: Optional[texts.Mail] = None) -> bool:
     """Send the ``kind`` e-mail about ``booking``; False (logged) if it failed."""
     if not booking.email:
         return False
     mailer = mailer or mailer_from_env()
     try:
-        mailer.send(booking_message(booking, kind, sender=getattr(mailer, "sender",
-                                                                  DEFAULT_SENDER)))
+        mailer.send(booking_message(booking, kind, sender=getattr(mailer, "sender", DEFAULT_SENDER),
+                                    mail=mail))
         return True
     except Exception as error:  # noqa: BLE001 - a failed e-mail must not undo a booking
         if raise_errors:

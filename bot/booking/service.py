@@ -23,7 +23,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot import conversation_cae, settings
@@ -56,6 +56,7 @@ from bot.storage.models import (
     ConversationLink,
     InfoSession,
     Person,
+    PersonNote,
     Place,
     as_utc,
     utcnow,
@@ -787,6 +788,7 @@ def erase_records(db: Database, person_ids: Iterable[int], now: Optional[datetim
         kept = s.execute(
             select(func.count()).select_from(Booking).where(Booking.person_id.in_(pids))
         ).scalar_one()
+        s.execute(delete(PersonNote).where(PersonNote.person_id.in_(pids)))  # coaches' notes go too
         for person in people:
             person.first_name = ""
             person.last_name = ""

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 from bot.booking.links import booking_links
 from bot.booking.records import BookingInfo, SessionInfo
+from bot.cae_names import of_cae, the_cae
 from bot.dates import PARIS, format_date, format_hour, format_moment, format_when  # noqa: F401  (re-exported)
 
 
@@ -59,7 +60,7 @@ def confirmation(booking: BookingInfo) -> Mail:
             subject=f"Liste d'attente – réunion d'information {s.cae_name}",
             greeting=greeting(booking.first_name),
             paragraphs=[
-                f"La réunion d'information de {s.cae_name} du "
+                f"La réunion d'information {of_cae(s.cae_name)} du "
                 f"{format_when(s.starts_at, s.ends_at)} est complète : vous êtes sur la "
                 f"liste d'attente (position {booking.waitlist_rank}).",
                 "Nous vous écrirons dès qu'une place se libère.",
@@ -72,7 +73,7 @@ def confirmation(booking: BookingInfo) -> Mail:
         subject=f"Inscription confirmée – réunion d'information {s.cae_name}",
         greeting=greeting(booking.first_name),
         paragraphs=[f"Votre inscription à la réunion d'information collective de "
-                    f"{s.cae_name} est confirmée."],
+                    f"{of_cae(s.cae_name)} est confirmée."],
         details=_details(booking),
         actions=_actions(booking),
         closing=["L'invitation pour votre agenda est aussi en pièce jointe."],
@@ -91,7 +92,7 @@ def promotion(booking: BookingInfo) -> Mail:
         greeting=greeting(booking.first_name),
         paragraphs=[
             "Bonne nouvelle : une place s'est libérée à la réunion d'information collective "
-            f"de {s.cae_name} et nous vous la gardons"
+            f"{of_cae(s.cae_name)} et nous vous la gardons"
             + (f" jusqu'au {deadline}." if deadline else "."),
             "Pouvez-vous toujours venir ? Confirmez d'un clic ; sinon, dites-le-nous pour que "
             "la place aille à la personne suivante.",
@@ -145,7 +146,7 @@ def reminder(booking: BookingInfo) -> Mail:
         subject=f"Rappel : réunion d'information {s.cae_name} le {format_date(s.starts_at)}",
         greeting=greeting(booking.first_name),
         paragraphs=["Petit rappel : vous êtes inscrit(e) à la réunion d'information "
-                    f"collective de {s.cae_name}."],
+                    f"collective {of_cae(s.cae_name)}."],
         details=_details(booking),
         actions=_actions(booking),
         closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
@@ -161,12 +162,43 @@ def reminder_today(booking: BookingInfo) -> Mail:
     return Mail(
         subject=f"Aujourd'hui à {format_hour(local_start)} : réunion d'information {s.cae_name} en visio",
         greeting=greeting(booking.first_name),
-        paragraphs=["C'est aujourd'hui : la réunion d'information collective de "
-                    f"{s.cae_name} commence à {format_hour(local_start)}, en visioconférence."]
+        paragraphs=["C'est aujourd'hui : la réunion d'information collective "
+                    f"{of_cae(s.cae_name)} commence à {format_hour(local_start)}, en visioconférence."]
         + ([f"Le lien pour la rejoindre : {s.video_url}"] if s.video_url else
            ["Le lien de connexion vous sera donné par l'équipe de la CAE."]),
         details=_details(booking),
         actions=actions + _actions(booking, calendar=False),
         closing=["Si vous ne pouvez plus venir, merci d'annuler pour libérer la place."],
+        cae_name=s.cae_name,
+    )
+
+
+def session_cancelled(booking: BookingInfo, reason: str = "",
+                      next_sessions: Sequence[SessionInfo] = ()) -> Mail:
+    """The CAE cancelled the whole session (not the person): an apology, who
+    cancelled and why (if said), and the next dates to book again."""
+    s = booking.session
+    paragraphs = [
+        f"Nous sommes désolés : {the_cae(s.cae_name, capital=False)} a dû annuler la réunion d'information "
+        f"collective du {format_when(s.starts_at, s.ends_at)}. Votre réservation "
+        f"{booking.reference} est donc annulée ; vous n'avez rien à faire.",
+    ]
+    if reason:
+        paragraphs.append(f"Motif : {reason}")
+    if next_sessions:
+        paragraphs.append("Vous pouvez vous inscrire à l'une des prochaines dates, "
+                          "auprès de l'assistant :")
+        details = [(format_when(n.starts_at, n.ends_at), format_where(n)) for n in next_sessions]
+    else:
+        paragraphs.append("Aucune autre date n'est encore fixée ; l'assistant vous proposera "
+                          "les prochaines dès qu'elles seront ouvertes.")
+        details = []
+    return Mail(
+        subject=f"Réunion d'information du {format_date(s.starts_at)} annulée – {s.cae_name}",
+        greeting=greeting(booking.first_name),
+        paragraphs=paragraphs,
+        details=details,
+        closing=["La pièce jointe retire la réunion de votre agenda si vous l'y aviez ajoutée.",
+                 "Toutes nos excuses pour ce contretemps."],
         cae_name=s.cae_name,
     )

@@ -409,6 +409,18 @@ class HandoffRequest(Base):
     person = relationship("Person")
 
 
+class PersonNote(Base):
+    """A coach's note on a person's file (deleted with the person's data on erasure)."""
+
+    __tablename__ = "person_note"
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    text = Column(String(2000), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class ConversationReview(Base):
     """A coach's review of one conversation (tracker sender id): tags, note, reviewed flag."""
 

@@ -102,9 +102,12 @@ async def update_session(request: web.Request) -> web.Response:
 @login_required
 async def cancel_session(request: web.Request) -> web.Response:
     session_id = _session_id(request)
+    reason = (await read_json(request)).get("reason") or ""
     try:
         coach_ops.session_in_scope(_db(request), request["coach"].scope, session_id)
-        result = coach_ops.cancel_session(_db(request), session_id)
+        if not isinstance(reason, str):
+            raise coach_ops.InvalidInput("« reason » doit être un texte.")
+        result = coach_ops.cancel_session(_db(request), session_id, reason=reason)
     except OutOfScope as err:
         return forbidden(err)
     except BookingError as err:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.booking import calendar, errors, links, service
 from bot.booking.texts import format_moment, format_when, format_where
+from bot.cae_names import the_cae
 from bot.storage.db import Database
 from bot.storage.models import utcnow
 
@@ -35,7 +36,7 @@ BAD_LINK = ("Ce lien n'est pas valide : il est incomplet ou a été modifié. "
 def _page(template: str, status: int = 200, **context) -> web.Response:
     text = TEMPLATES.get_template(template).render(format_when=format_when,
                                                    format_where=format_where,
-                                                   format_moment=format_moment, **context)
+                                                   format_moment=format_moment, the_cae=the_cae, **context)
     # The token is in the address: no cache, no Referer to anyone.
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "private, no-store",

@@ -97,7 +97,7 @@ def test_sessions_and_bookings_of_the_cae_only(two_caes):
     assert all(r.live for r in rows)
     caes, places = coach_ops.caes_and_places(db, normandie)
     assert [slug for slug, _ in caes] == ["coop-normandie"]
-    assert places and {cae for _, _, cae in places} == {"Coopérative d'activité Normandie"}
+    assert places and {cae for _, _, cae in places} == {"coop-normandie"}  # (id, name, CAE slug)
 
     paris_session = session_in(db, "coop-paris")
     with pytest.raises(OutOfScope):

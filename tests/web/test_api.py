@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from aiohttp import BasicAuth
 
 from bot.booking import service
-from tests.web.conftest import as_coach
+from tests.web.conftest import as_coach, start_session
 
 ROUEN = as_coach("rouen@cae.test")
 PARIS = as_coach("paris@cae.test")
@@ -46,7 +46,9 @@ async def test_coach_creates_edits_and_cancels_a_session(client, web_db):
 
     booked = service.book(web_db, created["id"], {"first_name": "Léa", "last_name": "Martin",
                                                   "email": "lea@exemple.fr"}, consent=True)
-    reply = await client.post(f"/api/sessions/{created['id']}/cancel", auth=ROUEN)
+    reply = await client.post(f"/api/sessions/{created['id']}/cancel", json={"reason": ["x"]}, auth=ROUEN)
+    assert reply.status == 400 and service.get_session(web_db, created["id"]).status == "planned"
+    reply = await client.post(f"/api/sessions/{created['id']}/cancel", json={"reason": "Salle inondée"}, auth=ROUEN)
     assert (await reply.json())["cancelled_bookings"] == 1
     assert service.find_booking(web_db, booked.reference, "lea@exemple.fr").status == "cancelled"
     assert rouen_place.id not in [s["id"] for s in (await (await client.get("/api/sessions")).json())["sessions"]
@@ -88,6 +90,7 @@ async def test_bookings_list_and_attendance(client, web_db):
     reply = await client.get(f"/api/sessions/{session.id}/bookings", auth=PARIS)
     [row] = (await reply.json())["bookings"]
     assert (row["reference"], row["status"], row["email"]) == (booking.reference, "registered", "ali@exemple.fr")
+    start_session(web_db, session.id)
     reply = await client.post(f"/api/bookings/{booking.reference}/attendance", json={"status": "attended"}, auth=PARIS)
     assert (await reply.json())["status"] == "attended"
     reply = await client.post(f"/api/bookings/{booking.reference}/attendance", json={"status": "là"}, auth=PARIS)

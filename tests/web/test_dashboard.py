@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.handoff import create_request
 from bot.web.app import create_app
-from tests.web.conftest import PASSWORD, make_tracker_db
+from tests.web.conftest import PASSWORD, make_tracker_db, start_session
 
 PROTECTED = ["/coach/", "/coach/conversations", "/coach/conversations/conv-plain", "/coach/handoffs",
              "/coach/people", "/coach/people/1", "/coach/sessions", "/coach/sessions/1",
@@ -133,14 +133,18 @@ async def test_people_sessions_and_attendance(dash, web_db):
     await log_in(dash, "paris@cae.test")
     people = await (await dash.get("/coach/people")).text()
     assert "lea@exemple.fr" not in people  # a Paris coach does not see Rouen's people
-    assert (await dash.get(f"/coach/sessions/{session.id}")).status == 403
+    assert (await dash.get(f"/coach/sessions/{session.id}")).status == 404
     await dash.post("/coach/logout", data={"csrf_token": await csrf_of(dash, "/coach/people")})
     await log_in(dash, "rouen@cae.test")
     people = await (await dash.get("/coach/people")).text()
     assert "&lt;i&gt;Martin&lt;/i&gt;" in people
     page = await (await dash.get(f"/coach/sessions/{session.id}")).text()
     assert booking.reference in page
+    assert "à partir du début de la réunion" in page
     token = await csrf_of(dash, f"/coach/sessions/{session.id}")
+    reply = await dash.post(f"/coach/bookings/{booking.reference}/attendance", data={"csrf_token": token, "status": "attended"})
+    assert reply.status == 400  # not before the meeting starts
+    start_session(web_db, session.id)
     await dash.post(f"/coach/bookings/{booking.reference}/attendance", data={"csrf_token": token, "status": "attended"})
     assert service.find_booking(web_db, booking.reference, "lea@exemple.fr").status == "attended"
     reply = await dash.post("/coach/sessions", data={"csrf_token": token, "cae": "coop-normandie", "jour": "2000-01-01",

@@ -71,9 +71,9 @@ def data(web_db, tmp_path):
                                    .order_by(InfoSession.starts_at)).scalars().first()
         refs[cid] = service.book(web_db, session_id, {"first_name": first, "last_name": "X", "email": email},
                                  consent=True, notify=False, conversation_id=cid).reference
-    coach_ops.mark_attendance(web_db, refs["conv-rouen"], "attended")
-    coach_ops.mark_attendance(web_db, refs["conv-rouen2"], "absent")
-    coach_ops.mark_attendance(web_db, refs["conv-paris"], "attended")
+    coach_ops.mark_attendance(web_db, refs["conv-rouen"], "attended", now=utcnow() + timedelta(days=400))
+    coach_ops.mark_attendance(web_db, refs["conv-rouen2"], "absent", now=utcnow() + timedelta(days=400))
+    coach_ops.mark_attendance(web_db, refs["conv-paris"], "attended", now=utcnow() + timedelta(days=400))
     record_outcome(web_db, {"status": "eligible", "rules": ["construction"]}, "conv-rouen")
     record_outcome(web_db, {"status": "not_eligible", "rules": ["regulated_named"]}, "conv-paris")
     record_outcome(web_db, {"status": "to_review", "rules": ["ambiguous_activity", "x"]}, "conv-anon")
