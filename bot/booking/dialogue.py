@@ -102,7 +102,9 @@ def session_buttons(sessions: Sequence[SessionInfo]) -> list[dict[str, str]]:
 def choose_session(text: str, offered: Sequence[int], sessions: Sequence[SessionInfo],
                    now: Optional[datetime] = None) -> Optional[int]:
     """The session id the person picked by typing: its rank in the list ("2",
-    "la deuxième"), its weekday ("celle de vendredi 18h"), or a date typed
+    "la deuxième"), "liste d'attente" (the one full session offered), "n'importe
+    laquelle" (the soonest), a part of the day ("plutôt en fin de journée": the
+    soonest that fits), its weekday ("celle de vendredi 18h"), or a date typed
     ("le 12", "12/01", "jeudi prochain", "le 12 décembre", read by ``typed_date``)
     that matches one session. (A button click carries the id itself.)"""
     value = fold(text).strip(" .!?")
@@ -121,6 +123,14 @@ def choose_session(text: str, offered: Sequence[int], sessions: Sequence[Session
         return offered[int(value) - 1]
     by_id = {s.id: s for s in sessions}
     candidates = [by_id[i] for i in offered if i in by_id]
+    if WAITLIST_WORDS.search(value):  # "liste d'attente": the one full session offered
+        full = [s.id for s in candidates if s.is_full]
+        return full[0] if len(full) == 1 else None
+    if ANY_WORDS.search(value) and candidates:  # "n'importe laquelle": the soonest
+        return min(candidates, key=lambda s: s.starts_at).id
+    by_part = _by_part_of_day(value, candidates)
+    if by_part is not None:
+        return by_part
     by_weekday = _by_weekday_and_hour(value, candidates)
     if by_weekday is not None:
         return by_weekday
@@ -179,6 +189,30 @@ def typed_date(text: str, now: Optional[datetime] = None) -> Optional[tuple[date
 
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+WAITLIST_WORDS = re.compile(r"\b(?:liste d'?\s?attente|en attente)\b")
+ANY_WORDS = re.compile(r"\b(?:n'?\s?importe (?:laquelle|quelle date|lequel|quand)|peu importe|"
+                       r"la plus (?:proche|tot|rapide)|au plus tot|la premiere (?:dispo|possible)|"
+                       r"comme vous voulez)\b")
+# Parts of the day, on Paris wall-clock hours: [start, end).
+PARTS_OF_DAY = ((re.compile(r"\b(?:le )?matin(?:ee)?\b"), 0, 12),
+                (re.compile(r"\b(?:l'?\s?)?(?:apres-?\s?midi|aprem)\b"), 12, 17),
+                (re.compile(r"\b(?:fin de (?:journee|matinee? ?)|en soiree|le soir|soir|apres le travail)\b"), 17, 24))
+
+
+def _by_part_of_day(value: str, sessions: Sequence[SessionInfo]) -> Optional[int]:
+    """"plutôt le matin", "en fin de journée": the soonest session starting in
+    that part of the day (narrowed by a weekday when one is named); None when
+    no part of the day is named or no session fits."""
+    parts = [(start, end) for pattern, start, end in PARTS_OF_DAY if pattern.search(value)]
+    if len(parts) != 1:
+        return None
+    start, end = parts[0]
+    matching = [s for s in sessions if start <= s.starts_at.astimezone(PARIS).hour < end]
+    days = [i for i, day in enumerate(WEEKDAYS) if re.search(rf"\b{day}\b", value)]
+    if len(days) == 1:
+        matching = [s for s in matching if s.starts_at.astimezone(PARIS).weekday() == days[0]]
+    return min(matching, key=lambda s: s.starts_at).id if matching else None
 
 
 def _by_weekday_and_hour(value: str, sessions: Sequence[SessionInfo]) -> Optional[int]:

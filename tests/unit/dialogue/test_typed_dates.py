@@ -40,7 +40,7 @@ OFFERED = [s.id for s in SESSIONS]
     ("le 8 à 14 h", 11), ("mardi 15", 13),
     ("le 9", None),  # no session that day
     ("mardi", 11),  # two Tuesdays offered: the coming one, as dateparser reads it
-    ("liste d'attente", None), ("je ne sais pas", None), ("", None),
+    ("je ne sais pas", None), ("", None),
 ])
 def test_a_typed_date_picks_the_one_session_of_that_day(text, expected):
     assert dialogue.choose_session(text, OFFERED, SESSIONS, now=NOW) == expected
@@ -74,3 +74,27 @@ def test_babel_formats_dates_in_french_paris_time():
     assert format_when(start, start + timedelta(hours=2)) == "lundi 1er mars 2027 de 13 h 30 à 15 h 30"
     summer_utc = datetime(2027, 7, 6, 10, 0, tzinfo=timezone.utc)  # 12:00 in Paris (UTC+2)
     assert dialogue.session_title(session(1, summer_utc)) == "mar. 6 juil. 12 h – Rouen"
+
+
+def _with_full(sid):
+    return [s if s.id != sid else SessionInfo(**{**s.__dict__, "seats_left": 0}) for s in SESSIONS]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("n'importe laquelle", 11), ("peu importe", 11), ("la plus proche svp", 11),
+    ("plutôt en fin de journée", 13), ("le soir", 13), ("le matin", 12),
+    ("plutôt l'après-midi", 11), ("un jeudi après-midi", 14), ("mardi en fin de journée", 13),
+    ("un dimanche matin", None),  # nothing fits: asked again, never a guess
+])
+def test_typed_equivalents_of_the_buttons(text, expected):
+    assert dialogue.choose_session(text, OFFERED, SESSIONS, now=NOW) == expected
+
+
+def test_liste_d_attente_typed_picks_the_one_full_session_offered():
+    sessions = _with_full(13)
+    assert dialogue.choose_session("liste d'attente", OFFERED, sessions, now=NOW) == 13
+    assert dialogue.choose_session("je veux bien être en liste d’attente", OFFERED, sessions, now=NOW) == 13
+    # No full session, or two: not a choice.
+    assert dialogue.choose_session("liste d'attente", OFFERED, SESSIONS, now=NOW) is None
+    both = [s if s.id not in (11, 13) else SessionInfo(**{**s.__dict__, "seats_left": 0}) for s in SESSIONS]
+    assert dialogue.choose_session("liste d'attente", OFFERED, both, now=NOW) is None
