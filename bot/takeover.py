@@ -250,3 +250,15 @@ def forget(db: Database, conversation_id: str) -> None:
         session.execute(delete(TakeoverMessage).where(TakeoverMessage.conversation_id == conversation_id))
 
     db.run(work)
+
+
+def may_take_over(db: Database, scope, conversation_id: str) -> bool:
+    """Only coaches of the conversation's CAE (and admins who see every CAE) may
+    take it over; a conversation of no CAE yet, any coach who may read it."""
+    if scope.everything:
+        return True
+    from bot.conversation_cae import caes_of
+
+    with db.reader() as session:
+        caes = caes_of(session, conversation_id)
+    return not caes or scope.cae_id in caes

@@ -8,7 +8,8 @@ one module per subject:
 - ``handoffs``: requests to talk to a person;
 - ``people``: people in scope, one person's file, validating an objective;
 - ``sessions``: information sessions and attendance;
-- ``exports``: the CSV files.
+- ``exports``: the CSV files;
+- ``takeover``: a coach takes a conversation over live (bot/takeover.py).
 
 Handlers parse the request, call the domain (bot/…, which applies the coach's
 scope in SQL: bot/scope.py) and render. Every page needs a login except the
@@ -26,9 +27,10 @@ from aiohttp import web
 
 from bot import labels, transcripts
 from bot.web.dashboard import common, conversations, exports, handoffs, login, people, sessions
+from bot.web.dashboard import takeover
 from bot.web.dashboard.common import TRACKER_KEY
 
-SUBJECTS = (login, conversations, handoffs, people, sessions, exports)
+SUBJECTS = (login, conversations, handoffs, people, sessions, exports, takeover)
 # The start-up build of the conversations' summary cache: {"future": …} once started.
 WARMUP_KEY = web.AppKey("summary_warmup", dict)
 
