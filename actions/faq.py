@@ -27,7 +27,7 @@ class ActionAnswerFaq(Action):
         if decision.topic in titles:
             dispatcher.utter_message(response=f"utter_faq/{decision.topic}")
             return [SlotSet("faq_topic", decision.topic)]
-        propose_choices(dispatcher, parse_data, titles)
+        propose_choices(dispatcher, parse_data, titles, tracker.events)
         return []
 
 
