@@ -1,0 +1,72 @@
+"""End to end with the real Rasa server, action server and web app, over REST:
+a coach takes the conversation over from the dashboard → the assistant stays
+silent, the person reads who is there and the coach's message → the coach hands
+back → the assistant answers again. The transcript shows who wrote what."""
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bot.accounts import create_coach
+from bot.storage.db import Database
+from tests.core.helpers import ask, texts
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+EMAIL, PASSWORD = "direct@cae.test", "un mot de passe solide"
+
+
+def dashboard(servers, path: str, body: dict | None = None) -> tuple[int, object]:
+    auth = base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
+    request = urllib.request.Request(
+        f"{servers.web_url}{path}", data=json.dumps(body or {}).encode() if body is not None else None,
+        method="POST" if body is not None else "GET",
+        headers={"Authorization": f"Basic {auth}", "Accept": "application/json",
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            raw = reply.read().decode()
+            return reply.status, json.loads(raw) if reply.headers.get_content_type() == "application/json" else raw
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def admin(servers):
+    db = Database(servers.database_url)
+    try:
+        create_coach(db, EMAIL, PASSWORD, role="admin", name="Nadia Benali")
+    finally:
+        db.dispose()
+
+
+def test_take_over_silences_the_bot_then_hand_back(servers, admin):
+    cid = "e2e-takeover"
+    page = f"/coach/conversations/{cid}"
+    assert "Bonjour" in texts(ask(servers, cid, "bonjour"))
+    assert dashboard(servers, page + "/prendre", {}) == (200, {"holder": "Nadia Benali"})
+
+    # The bot is silent; the person reads that Nadia is there.
+    replies = ask(servers, cid, "c'est quoi une CAE ?")
+    assert len(replies) == 1 and "Nadia Benali" in replies[0]["text"] and "prend le relais" in replies[0]["text"]
+    assert ask(servers, cid, "vous êtes là ?") == []
+
+    status, sent = dashboard(servers, page + "/message", {"text": "Oui, je suis là : <b>que</b> puis-je faire ?"})
+    assert status == 200
+    assert texts(ask(servers, cid, "merci")) == "Nadia Benali : Oui, je suis là : <b>que</b> puis-je faire ?"
+
+    assert dashboard(servers, page + "/rendre", {}) == (200, {"released": True})
+    replies = ask(servers, cid, "bonjour")
+    assert replies[0]["text"].startswith("L'assistant automatique reprend la conversation")
+    assert "Bonjour" in texts(replies[1:])  # the assistant answers again
+
+    # The transcript: the person's messages kept, the coach named, her text escaped.
+    status, html = dashboard(servers, page)
+    assert status == 200
+    assert "vous êtes là ?" in html
+    assert '<span class="author">Nadia Benali</span>' in html
+    assert "&lt;b&gt;que&lt;/b&gt;" in html and "<b>que</b>" not in html
