@@ -212,9 +212,27 @@ def _take_pending(session, conversation_id: str, now: datetime) -> list[Outgoing
     return [Outgoing(r.id, r.author, r.text) for r in rows]
 
 
-def take_pending(db: Database, conversation_id: str, now: Optional[datetime] = None) -> list[Outgoing]:
-    """The messages waiting for the person, marked delivered (for a push)."""
-    return db.run(lambda session: _take_pending(session, conversation_id, now or utcnow()))
+def pending(db: Database, conversation_id: str) -> list[Outgoing]:
+    """The messages waiting for the person (not marked: see ``mark_delivered``)."""
+    with db.reader() as session:
+        rows = session.execute(select(TakeoverMessage).where(
+            TakeoverMessage.conversation_id == conversation_id, TakeoverMessage.delivered_at.is_(None))
+            .order_by(TakeoverMessage.id)).scalars().all()
+        return [Outgoing(r.id, r.author, r.text) for r in rows]
+
+
+def mark_delivered(db: Database, ids: list[int], now: Optional[datetime] = None) -> None:
+    """Those messages were pushed to the person (they are not sent again)."""
+    if ids:
+        db.run(lambda session: session.execute(
+            update(TakeoverMessage).where(TakeoverMessage.id.in_(ids),
+                                          TakeoverMessage.delivered_at.is_(None))
+            .values(delivered_at=now or utcnow())))
+
+
+def shown_text(message: Outgoing) -> str:
+    """What the person reads: a coach's message starts with the coach's name."""
+    return f"{message.author} : {message.text}" if message.author else message.text
 
 
 def held_conversations(db: Database, conversation_ids: list[str], now: Optional[datetime] = None,

@@ -181,8 +181,10 @@ async def send_takeover_messages(output_channel, tracker, messages) -> None:  # 
     """Send (and record in the transcript, with who wrote them) the takeover's messages."""
     from rasa.shared.core.events import BotUttered
 
+    from bot.takeover import shown_text
+
     for message in messages:
-        text = f"{message.author} : {message.text}" if message.author else message.text
+        text = shown_text(message)
         await output_channel.send_text_message(tracker.sender_id, text)
         tracker.update(BotUttered(text, metadata={"takeover_author": message.author or "assistant"}))
 

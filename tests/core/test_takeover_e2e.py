@@ -70,3 +70,24 @@ def test_take_over_silences_the_bot_then_hand_back(servers, admin):
     assert "vous êtes là ?" in html
     assert '<span class="author">Nadia Benali</span>' in html
     assert "&lt;b&gt;que&lt;/b&gt;" in html and "<b>que</b>" not in html
+
+
+def test_on_telegram_the_coach_messages_go_with_the_persons_next_message(servers, admin, channel_stubs):
+    from bot.channels.limits import pseudonym
+    from tests.channels.test_telegram import send, sent_messages, text_update
+
+    chat_id = 55501234
+    cid = pseudonym("telegram", chat_id)
+    assert send(servers, text_update(chat_id, "bonjour"))[0] == 200
+    assert dashboard(servers, f"/coach/conversations/{cid}/prendre", {})[0] == 200
+    assert dashboard(servers, f"/coach/conversations/{cid}/message", {"text": "Bonjour <Camille> & co !"})[0] == 200
+    mark = len(channel_stubs.calls)
+    assert send(servers, text_update(chat_id, "vous êtes là ?"))[0] == 200
+    relayed = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
+    assert relayed[0].startswith("Nadia Benali, conseiller·ère de la CAE, prend le relais")
+    assert relayed[1:] == ["Nadia Benali : Bonjour <Camille> & co !"]  # no bot answer
+    mark = len(channel_stubs.calls)
+    assert dashboard(servers, f"/coach/conversations/{cid}/rendre", {})[0] == 200
+    assert send(servers, text_update(chat_id, "bonjour"))[0] == 200
+    relayed = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
+    assert relayed[0].startswith("L'assistant automatique reprend") and relayed[1].startswith("Bonjour")

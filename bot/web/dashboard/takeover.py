@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any, Optional
 
 from aiohttp import web
@@ -19,6 +20,14 @@ from bot import takeover
 from bot.web.auth import login_required
 from bot.web.dashboard.common import db, scope, tracker
 
+logger = logging.getLogger(__name__)
+
+# Channels whose output Rasa can recreate to push a message without waiting for
+# the person's next one (Rasa's input channel names): the widget. Telegram and
+# WhatsApp conversations are keyed by a pseudonym (bot/channels/limits.py), not
+# the chat id or phone number a push would need: there, the messages go with the
+# person's next message, through the channel's own output.
+PUSH_CHANNELS = ("socketio",)
 # How often the event stream looks for new messages, and how long one stream lasts
 # (the browser's EventSource reconnects by itself, with the last id it received).
 POLL_SECONDS = 1.0
@@ -60,6 +69,52 @@ def context(request: web.Request, cid: str) -> dict[str, Any]:
             "timeout_minutes": int(takeover.timeout().total_seconds() // 60)}
 
 
+def latest_channel(reader, cid: str) -> Optional[str]:
+    rows = [r for r in reader.events([cid]) if r["type_name"] == "user"]
+    if not rows:
+        return None
+    try:
+        return json.loads(rows[-1].get("data") or "{}").get("input_channel")
+    except ValueError:
+        return None
+
+
+async def push(request: web.Request, cid: str) -> int:
+    """Send the messages waiting for the person now, where the person's channel
+    allows it: Rasa's API appends them to the conversation and sends them through
+    the channel's output (``output_channel=latest``, ``execute_side_effects``).
+    The REST channel only answers requests: its messages go with the person's
+    next one (bot/rasa/speedups.py), as do those a failed push leaves. How many
+    were pushed."""
+    import aiohttp
+
+    from bot import settings
+
+    database = db(request)
+    channel = await asyncio.to_thread(latest_channel, tracker(request), cid)
+    messages = await asyncio.to_thread(takeover.pending, database, cid)
+    if channel not in PUSH_CHANNELS or not messages:
+        return 0
+    urls, token = settings.rasa_api_urls(), settings.rasa_api_token_for_web()
+    events = [{"event": "bot", "text": takeover.shown_text(m),
+               "metadata": {"takeover_author": m.author or "assistant"}} for m in messages]
+    from urllib.parse import quote
+
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            async with session.post(f"{urls[0]}/conversations/{quote(cid, safe='')}/tracker/events",
+                                    params={"token": token, "output_channel": "latest",
+                                            "execute_side_effects": "true"}, json=events) as reply:
+                if reply.status != 200:
+                    logger.warning("takeover push refused by Rasa (%s): sent with the next message", reply.status)
+                    return 0
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        logger.warning("takeover push failed (%s): sent with the person's next message", type(error).__name__)
+        return 0
+    await asyncio.to_thread(takeover.mark_delivered, database, [m.id for m in messages])
+    return len(messages)
+
+
 def _coach_name(request: web.Request) -> str:
     coach = request["coach"]
     return coach.name or coach.email.split("@", 1)[0]
@@ -75,6 +130,7 @@ async def take(request: web.Request) -> web.Response:
         if _wants_json(request):
             return web.json_response({"error": "already_taken", "message": refused.message_fr}, status=409)
         raise web.HTTPConflict(text=refused.message_fr) from None
+    await push(request, cid)
     if _wants_json(request):
         return web.json_response({"holder": holder.coach_name})
     raise web.HTTPFound(_page(cid))
@@ -87,6 +143,7 @@ async def give_back(request: web.Request) -> web.Response:
     # An admin may hand back a conversation another coach forgot.
     released = await asyncio.to_thread(takeover.release, db(request), cid,
                                        None if scope(request).everything else coach.id)
+    await push(request, cid)
     if _wants_json(request):
         return web.json_response({"released": released})
     raise web.HTTPFound(_page(cid))
@@ -110,6 +167,7 @@ async def message(request: web.Request) -> web.Response:
         if _wants_json(request):
             return web.json_response({"error": refused.code, "message": refused.message_fr}, status=400)
         raise web.HTTPBadRequest(text=refused.message_fr) from None
+    await push(request, cid)
     if _wants_json(request):
         return web.json_response({"id": sent.id, "author": sent.author, "text": sent.text})
     raise web.HTTPFound(_page(cid))
