@@ -91,3 +91,38 @@ def test_on_telegram_the_coach_messages_go_with_the_persons_next_message(servers
     assert send(servers, text_update(chat_id, "bonjour"))[0] == 200
     relayed = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
     assert relayed[0].startswith("L'assistant automatique reprend") and relayed[1].startswith("Bonjour")
+
+
+def test_in_the_widget_the_coach_messages_arrive_at_once(servers, admin):
+    import asyncio
+
+    import socketio
+
+    async def scenario():
+        client = socketio.AsyncClient()
+        said: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", lambda data: said.put_nowait(data))
+        client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await client.connect(servers.rasa_url, headers={"Origin": servers.web_url}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": None})
+            session = await asyncio.wait_for(confirmed.get(), 20)
+            session = session.get("session_id") if isinstance(session, dict) else session
+            await client.emit("user_uttered", {"session_id": session, "message": "bonjour"})
+            assert (await asyncio.wait_for(said.get(), 60))["text"].startswith("Bonjour")
+            while not said.empty():
+                said.get_nowait()
+            page = f"/coach/conversations/{session}"
+            assert (await asyncio.to_thread(dashboard, servers, page + "/prendre", {}))[0] == 200
+            notice = await asyncio.wait_for(said.get(), 20)
+            assert "Nadia Benali" in notice["text"] and "prend le relais" in notice["text"]
+            assert (await asyncio.to_thread(dashboard, servers, page + "/message", {"text": "Je regarde."}))[0] == 200
+            assert (await asyncio.wait_for(said.get(), 20))["text"] == "Nadia Benali : Je regarde."
+            assert (await asyncio.to_thread(dashboard, servers, page + "/rendre", {}))[0] == 200
+            assert (await asyncio.wait_for(said.get(), 20))["text"].startswith("L'assistant automatique reprend")
+        finally:
+            # The polling client's own disconnect waits for its long poll (30 s).
+            await client.eio.disconnect(abort=True)
+
+    asyncio.run(scenario())
