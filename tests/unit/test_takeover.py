@@ -90,3 +90,23 @@ def test_the_timeout_is_a_setting(monkeypatch):
     assert takeover.timeout() == timedelta(minutes=5)
     monkeypatch.setenv("CAE_TAKEOVER_TIMEOUT_MINUTES", "abc")
     assert takeover.timeout() == timedelta(minutes=20)
+
+
+def test_erasing_a_conversation_erases_its_takeover_messages(sample_db, coaches, tmp_path):
+    from sqlalchemy import func, select
+
+    from bot.privacy import erase_data
+    from bot.storage.models import Takeover, TakeoverMessage
+    from bot.transcripts import TrackerReader
+
+    alice, _ = coaches
+    takeover.take(sample_db, "c7", alice, "Alice Martin")
+    takeover.send(sample_db, "c7", alice, "votre numéro 06 12 34 56 78 est noté")
+    reader = TrackerReader(f"sqlite:///{tmp_path / 'tracker.db'}")
+    try:
+        erase_data(sample_db, reader, "c7", outbox=tmp_path / "outbox")
+    finally:
+        reader.dispose()
+    with sample_db.reader() as s:
+        assert s.execute(select(func.count()).select_from(TakeoverMessage)).scalar() == 0
+        assert s.execute(select(func.count()).select_from(Takeover)).scalar() == 0
