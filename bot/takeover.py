@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import settings
@@ -188,18 +188,24 @@ def on_person_message(db: Database, conversation_id: str, now: Optional[datetime
     them (now marked delivered), and who holds the conversation (None: the
     assistant answers). A takeover that timed out ends here."""
     now, limit = now or utcnow(), limit or timeout()
-    with db.reader() as session:  # the common case: nothing to do, no write lock
-        if (session.get(Takeover, conversation_id) is None and session.execute(
-                select(TakeoverMessage.id).where(TakeoverMessage.conversation_id == conversation_id,
-                                                 TakeoverMessage.delivered_at.is_(None)).limit(1)
-        ).first() is None):
-            return [], None
+    if not _anything_for(db, conversation_id):  # the common case: one read, no write lock
+        return [], None
 
     def work(session):
         row = _current(session, conversation_id, now, limit)
         return _take_pending(session, conversation_id, now), _holder(row)
 
     return db.run(work)
+
+
+def _anything_for(db: Database, conversation_id: str) -> bool:
+    """Whether the conversation is held or has a message waiting (one query)."""
+    query = union_all(
+        select(Takeover.conversation_id).where(Takeover.conversation_id == conversation_id),
+        select(TakeoverMessage.conversation_id).where(TakeoverMessage.conversation_id == conversation_id,
+                                                      TakeoverMessage.delivered_at.is_(None)))
+    with db.reader() as session:
+        return session.execute(query.limit(1)).first() is not None
 
 
 def _take_pending(session, conversation_id: str, now: datetime) -> list[Outgoing]:
