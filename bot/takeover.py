@@ -253,16 +253,16 @@ def held_conversations(db: Database, conversation_ids: list[str], now: Optional[
         return {r.conversation_id: _holder(r) for r in rows if not _expired(r, now, limit)}
 
 
-def end_expired(db: Database, now: Optional[datetime] = None, limit: Optional[timedelta] = None) -> int:
-    """End every takeover that timed out (with the timeout notice); how many."""
+def end_expired(db: Database, now: Optional[datetime] = None, limit: Optional[timedelta] = None) -> list[str]:
+    """End every takeover that timed out (with the timeout notice); their conversations."""
     now, limit = now or utcnow(), limit or timeout()
 
-    def work(session) -> int:
+    def work(session) -> list[str]:
         rows = session.execute(select(Takeover).where(Takeover.last_activity_at <= now - limit)
                                .with_for_update()).scalars().all()
         for row in rows:
             _end(session, row, TIMEOUT_NOTICE, now)
-        return len(rows)
+        return [row.conversation_id for row in rows]
 
     return db.run(work)
 

@@ -80,7 +80,7 @@ def test_end_expired_hands_back_every_forgotten_conversation(sample_db, coaches)
     alice, _ = coaches
     takeover.take(sample_db, "c5", alice, "Alice Martin", T0, LIMIT)
     takeover.take(sample_db, "c6", alice, "Alice Martin", T0 + timedelta(minutes=10), LIMIT)
-    assert takeover.end_expired(sample_db, T0 + timedelta(minutes=25), LIMIT) == 1
+    assert takeover.end_expired(sample_db, T0 + timedelta(minutes=25), LIMIT) == ["c5"]
     assert takeover.holder(sample_db, "c5", T0 + timedelta(minutes=25), LIMIT) is None
     assert takeover.holder(sample_db, "c6", T0 + timedelta(minutes=25), LIMIT) is not None
 

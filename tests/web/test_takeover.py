@@ -121,3 +121,34 @@ async def test_the_inbox_offers_to_take_a_request_and_shows_who_holds_it(dash, w
     await dash.post(PAGE + "/prendre", data={"csrf_token": await token(dash)}, allow_redirects=False)
     page = await (await dash.get("/coach/handoffs")).text()
     assert "En direct avec rouen" in page and 'action="/coach/conversations/conv-rouen/prendre"' not in page
+
+
+@pytest.fixture
+def fast_sweep(monkeypatch):
+    from bot.web.dashboard import takeover as live
+
+    monkeypatch.setattr(live, "SWEEP_SECONDS", 0.2)
+
+
+async def test_a_forgotten_takeover_goes_back_to_the_assistant_with_a_message(fast_sweep, dash, web_db):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Coach, Takeover, utcnow
+
+    with web_db.reader() as s:
+        rouen = s.execute(select(Coach.id).where(Coach.email == "rouen@cae.test")).scalar_one()
+    taken_at = utcnow() - timedelta(hours=2)
+    takeover.take(web_db, "conv-rouen", rouen, "rouen", now=taken_at)
+
+    def held() -> int:
+        with web_db.reader() as s:
+            return s.execute(select(func.count()).select_from(Takeover)).scalar()
+
+    for _ in range(50):
+        if not held():
+            break
+        await asyncio.sleep(0.1)
+    assert held() == 0  # ended by the web app's sweep, nobody wrote
+    assert [m.text for m in takeover.pending(web_db, "conv-rouen")][-1] == takeover.TIMEOUT_NOTICE

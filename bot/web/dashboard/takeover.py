@@ -17,8 +17,9 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot import takeover
+from bot.web import auth
 from bot.web.auth import login_required
-from bot.web.dashboard.common import db, scope, tracker
+from bot.web.dashboard.common import TRACKER_KEY, db, scope, tracker
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 # the chat id or phone number a push would need: there, the messages go with the
 # person's next message, through the channel's own output.
 PUSH_CHANNELS = ("socketio",)
+# How often forgotten takeovers are looked for (their timeout is a setting).
+SWEEP_SECONDS = 30.0
 # How often the event stream looks for new messages, and how long one stream lasts
 # (the browser's EventSource reconnects by itself, with the last id it received).
 POLL_SECONDS = 1.0
@@ -36,10 +39,33 @@ SHOWN_KINDS = ("user", "bot")
 
 
 def add_routes(app: web.Application) -> None:
+    app.cleanup_ctx.append(hand_back_forgotten)
     app.router.add_post("/coach/conversations/{cid}/prendre", take)
     app.router.add_post("/coach/conversations/{cid}/rendre", give_back)
     app.router.add_post("/coach/conversations/{cid}/message", message)
     app.router.add_get("/coach/conversations/{cid}/direct", stream)
+
+
+async def hand_back_forgotten(app: web.Application):
+    """Every SWEEP_SECONDS, takeovers without coach activity for the timeout go back
+    to the assistant, and the person is told at once where the channel allows it
+    (otherwise with their next message, which would end it anyway)."""
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                for cid in await asyncio.to_thread(takeover.end_expired, app[auth.DB_KEY]):
+                    await push_now(app, cid)
+            except Exception:  # noqa: BLE001 - try again next time
+                logger.exception("takeover timeout sweep failed")
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
 
 
 def _conversation(request: web.Request) -> str:
@@ -80,6 +106,10 @@ def latest_channel(reader, cid: str) -> Optional[str]:
 
 
 async def push(request: web.Request, cid: str) -> int:
+    return await push_now(request.app, cid)
+
+
+async def push_now(app: web.Application, cid: str) -> int:
     """Send the messages waiting for the person now, where the person's channel
     allows it: Rasa's API appends them to the conversation and sends them through
     the channel's output (``output_channel=latest``, ``execute_side_effects``).
@@ -90,8 +120,8 @@ async def push(request: web.Request, cid: str) -> int:
 
     from bot import settings
 
-    database = db(request)
-    channel = await asyncio.to_thread(latest_channel, tracker(request), cid)
+    database = app[auth.DB_KEY]
+    channel = await asyncio.to_thread(latest_channel, app[TRACKER_KEY], cid)
     messages = await asyncio.to_thread(takeover.pending, database, cid)
     if channel not in PUSH_CHANNELS or not messages:
         return 0
