@@ -29,6 +29,16 @@ from bot.storage.db import Database
 from bot.storage.models import Takeover, TakeoverMessage, utcnow
 
 MAX_MESSAGE = 2000
+# During a takeover the assistant still runs the personal-data flows (a person
+# asking for their data or its erasure gets the usual answer): these intents,
+# and the turns of these forms.
+PRIVACY_INTENTS = frozenset({"my_data", "erase_my_data"})
+PRIVACY_FORMS = frozenset({"erase_form"})
+
+
+def assistant_answers_anyway(intent: Optional[str], active_loop: Optional[str]) -> bool:
+    """Whether the assistant answers this message although a coach holds the conversation."""
+    return intent in PRIVACY_INTENTS or active_loop in PRIVACY_FORMS
 
 
 def taken_notice(coach_name: str) -> str:

@@ -24,7 +24,7 @@ conversation's takeover state is read from our database: the messages waiting
 for the person (a coach's, "an advisor is here", "the assistant is back") are
 sent first, and while a coach holds the conversation the assistant extracts
 no slot and predicts nothing (the person's message stays in the transcript for
-the coach). The state lives in our database rather than in the tracker
+the coach), except for a request about the person's data (the usual flow). The state lives in our database rather than in the tracker
 (Rasa's ``ConversationPaused``) because every Rasa server reads it afresh on
 each message: no event has to be appended through one server's API while
 another may be saving the same tracker, and a timeout needs no job to resume.
@@ -81,7 +81,7 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
 
 
 # The takeover state of the turn being handled: (messages to send, holder).
-_turn_takeover: ContextVar[Optional[tuple]] = ContextVar("cae_takeover", default=None)
+_turn_takeover: ContextVar[Optional[list]] = ContextVar("cae_takeover", default=None)
 # The failed action calls of the turn being handled (None outside handle_message).
 _turn_failures: ContextVar[Optional[List[str]]] = ContextVar("cae_action_failures", default=None)
 # The slots and active form before the turn's slot extraction.
@@ -163,15 +163,16 @@ async def _handle_message(self, message):  # type: ignore[no-untyped-def]
         _turn_takeover.reset(held)
 
 
-async def takeover_state(sender_id: Optional[str]) -> Optional[tuple]:
-    """(messages waiting for the person, holder or None), read from our database."""
+async def takeover_state(sender_id: Optional[str]) -> Optional[list]:
+    """[messages waiting for the person, holder or None, answered anyway], read from our database."""
     if not sender_id:
         return None
     from bot import takeover
     from bot.storage.db import get_database
 
     try:
-        return await asyncio.to_thread(takeover.on_person_message, get_database(), sender_id)
+        messages, holder = await asyncio.to_thread(takeover.on_person_message, get_database(), sender_id)
+        return [messages, holder, False]  # [.., .., the assistant answers this one anyway]
     except Exception:  # noqa: BLE001 - never lose the conversation: the assistant answers
         logger.exception("takeover state unreadable: the assistant answers")
         return None
@@ -191,10 +192,17 @@ async def send_takeover_messages(output_channel, tracker, messages) -> None:  # 
 
 def _held() -> bool:
     state = _turn_takeover.get()
-    return bool(state and state[1] is not None)
+    return bool(state and state[1] is not None and not state[2])
 
 
 async def _run_action_extract_slots(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    state = _turn_takeover.get()
+    if state and state[1] is not None:
+        from bot.takeover import assistant_answers_anyway
+
+        # A request about the person's data gets the usual flow, even now.
+        state[2] = assistant_answers_anyway((tracker.latest_message.intent or {}).get("name"),
+                                            tracker.active_loop_name)
     if _held():  # a coach answers: nothing is extracted from the person's words
         return tracker
     start = _turn_start.get()

@@ -126,3 +126,15 @@ def test_in_the_widget_the_coach_messages_arrive_at_once(servers, admin):
             await client.eio.disconnect(abort=True)
 
     asyncio.run(scenario())
+
+
+def test_a_request_about_ones_data_gets_the_usual_flow_during_a_takeover(servers, admin):
+    cid = "e2e-takeover-data"
+    assert "Bonjour" in texts(ask(servers, cid, "bonjour"))
+    assert dashboard(servers, f"/coach/conversations/{cid}/prendre", {})[0] == 200
+    assert "prend le relais" in texts(ask(servers, cid, "bonjour"))
+    usual = texts(ask(servers, "e2e-takeover-data-ref", "/erase_my_data"))
+    assert usual and texts(ask(servers, cid, "/erase_my_data")) == usual
+    assert ask(servers, cid, "/stop") != []  # the form's turns too
+    assert ask(servers, cid, "et maintenant ?") == []  # then silent again
+    assert dashboard(servers, f"/coach/conversations/{cid}/rendre", {})[0] == 200

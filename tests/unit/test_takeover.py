@@ -110,3 +110,11 @@ def test_erasing_a_conversation_erases_its_takeover_messages(sample_db, coaches,
     with sample_db.reader() as s:
         assert s.execute(select(func.count()).select_from(TakeoverMessage)).scalar() == 0
         assert s.execute(select(func.count()).select_from(Takeover)).scalar() == 0
+
+
+def test_requests_about_ones_data_are_answered_during_a_takeover():
+    assert takeover.assistant_answers_anyway("erase_my_data", None)
+    assert takeover.assistant_answers_anyway("my_data", None)
+    assert takeover.assistant_answers_anyway("affirm", "erase_form")
+    assert not takeover.assistant_answers_anyway("faq", None)
+    assert not takeover.assistant_answers_anyway("affirm", "eligibility_form")
