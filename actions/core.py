@@ -1,14 +1,14 @@
 """Conversation basics: what to do when the assistant is unsure."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.answering import ADVISOR_BUTTON, OFFER_ADVISOR, misunderstood_before
 from bot.caes.chat import cae_from_metadata
-
 from bot.faq import topic_titles
 from bot.privacy.notice import RetentionDays, privacy_page_url
 from bot.suggestions import suggest
@@ -29,7 +29,7 @@ class ActionFallbackChoices(Action):
         several = answer_several_questions(dispatcher, tracker)
         if several is not None:
             return several
-        propose_choices(dispatcher, tracker.latest_message or {}, topic_titles())
+        propose_choices(dispatcher, tracker.latest_message or {}, topic_titles(), tracker.events)
         return []
 
 
@@ -38,12 +38,17 @@ TALK_TO_A_PERSON = {"title": "Parler à une personne", "payload": "/human_handof
 
 
 def propose_choices(
-    dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: Mapping[str, str]
+    dispatcher: CollectingDispatcher, parse_data: dict[str, Any], titles: Mapping[str, str],
+    events: Optional[list[dict[str, Any]]] = None,
 ) -> None:
     """The likely subjects as buttons, then talking to a person; or a request
-    to rephrase when no subject is likely."""
+    to rephrase when no subject is likely. The second misunderstanding in a row
+    offers a coach first (bot/answering.py)."""
     choices = suggest(parse_data, topic_titles=titles)
-    if choices:
+    if events and misunderstood_before(events):
+        dispatcher.utter_message(text=OFFER_ADVISOR,
+                                 buttons=[ADVISOR_BUTTON] + [c.as_button() for c in choices])
+    elif choices:
         buttons = [c.as_button() for c in choices] + [TALK_TO_A_PERSON]
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
     else:

@@ -74,7 +74,7 @@ class ActionAnswerFaq(Action):
         if decision.topic in titles:
             utter_topic(dispatcher, tracker, decision.topic)
             return [SlotSet("faq_topic", decision.topic)]
-        propose_choices(dispatcher, parse_data, titles)
+        propose_choices(dispatcher, parse_data, titles, tracker.events)
         return []
 
 

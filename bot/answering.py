@@ -49,3 +49,35 @@ def topic_ranking(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") 
     selector = selectors.get(retrieval_intent) or selectors.get("default") or {}
     return [((r.get("intent_response_key") or "").split("/", 1)[-1], float(r.get("confidence") or 0.0))
             for r in selector.get("ranking") or [] if r.get("intent_response_key")]
+
+
+# --------------------------------------------------------------------------- misunderstandings in a row
+
+# The assistant's answers meaning "I did not understand" (response names, and
+# the start of their texts for events that carry no response name).
+MISUNDERSTOOD_RESPONSES = ("utter_did_you_mean", "utter_ask_rephrase")
+MISUNDERSTOOD_TEXTS = ("Je ne suis pas sûr d'avoir bien compris", "Je n'ai pas bien compris votre message",
+                       "Je ne vous comprends toujours pas")
+# After two misunderstandings in a row, the assistant offers a person.
+OFFER_ADVISOR = ("Je ne vous comprends toujours pas, désolé. Un conseiller ou une conseillère de la CAE "
+                 "peut vous répondre : voulez-vous lui parler ?")
+ADVISOR_BUTTON = {"title": "Parler à un conseiller", "payload": "/human_handoff"}
+
+
+def _misunderstood(event: Mapping[str, Any]) -> bool:
+    metadata = event.get("metadata") or {}
+    text = event.get("text") or ""
+    return metadata.get("utter_action") in MISUNDERSTOOD_RESPONSES or text.startswith(MISUNDERSTOOD_TEXTS)
+
+
+def misunderstood_before(events: list[Mapping[str, Any]]) -> bool:
+    """Whether the assistant did not understand the person's previous message
+    either (its answer to it was "did you mean" choices or "please rephrase"):
+    ``events`` are the conversation's events (as dicts, rasa_sdk's tracker
+    ``events``), the last user event being the message now not understood."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    previous, current = users[-2], users[-1]
+    return any(event.get("event") == "bot" and _misunderstood(event)
+               for event in events[previous + 1:current])

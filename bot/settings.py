@@ -140,6 +140,10 @@ class Settings:
     def actions_retry_seconds(self, raw: str) -> float:
         return max(0.0, float(raw or 30))
 
+    @_setting("CAE_TAKEOVER_TIMEOUT_MINUTES", "`20`", "a conversation a coach took over goes back to the assistant after this many minutes without a coach message")
+    def takeover_timeout_minutes(self, raw: str) -> float:
+        return _positive(raw, 20.0)
+
     @_setting("CAE_VAR_DIR", "`var/`", "local state: SQLite files, generated files, tokens, models, logs")
     def var_dir(self, raw: str) -> Path:
         return Path(raw) if raw else ROOT / "var"

@@ -155,6 +155,7 @@ class Turn:
     changed: list[tuple[str, Any]] = field(default_factory=list)
     not_understood: bool = False
     doubtful: bool = False
+    author: Optional[str] = None  # bot turns written by a coach during a takeover (bot/takeover.py)
 
     @property
     def prediction(self) -> Optional[str]:
@@ -258,7 +259,9 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
             buttons = ((data.get("data") or {}).get("buttons") or [])
             if current is not None and _is_did_you_mean(data):
                 current.not_understood = True
-            result.append(Turn("bot", at, data.get("text") or "", buttons=buttons))
+            author = (data.get("metadata") or {}).get("takeover_author")
+            result.append(Turn("bot", at, data.get("text") or "", buttons=buttons,
+                               author=author if author and author != "assistant" else None))
         elif kind == "action" and row["action_name"] not in HIDDEN_ACTIONS:
             name = row["action_name"]
             if current is not None:

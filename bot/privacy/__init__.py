@@ -38,7 +38,7 @@ from bot.privacy import readable
 from bot.storage.db import Database, checkpoint_sqlite
 from bot.storage.models import (
     Booking, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
-    HandoffRequest, ObjectiveProgress, OneTimeCode, Person, ProgressEvent, utcnow,
+    HandoffRequest, ObjectiveProgress, OneTimeCode, Person, ProgressEvent, Takeover, TakeoverMessage, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
 
@@ -213,6 +213,8 @@ def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
             OneTimeCode.conversation_id.in_(conversations),
             OneTimeCode.person_id.in_(people))))
         s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(conversations)))
+        for table in (TakeoverMessage, Takeover):  # a coach's live messages (bot/takeover.py)
+            s.execute(delete(table).where(table.conversation_id.in_(conversations)))
         if scope.proven_person is not None:
             for table in (ProgressEvent, ObjectiveProgress, Enrolment):
                 s.execute(delete(table).where(table.person_id.in_(people)))

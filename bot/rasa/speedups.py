@@ -19,7 +19,18 @@ the conversation was; the other calls of that turn do not wait again.
 (Rasa's ``UserUtteranceReverted`` cannot do this: inside a form it rewinds to
 the message that started the form.)
 
-``bot/rasa/nlu_components.py`` applies both (every Rasa process that loads our
+3. Live takeover (bot/takeover.py). Before a message is understood, the
+conversation's takeover state is read from our database: the messages waiting
+for the person (a coach's, "an advisor is here", "the assistant is back") are
+sent first, and while a coach holds the conversation the assistant extracts
+no slot and predicts nothing (the person's message stays in the transcript for
+the coach), except for a request about the person's data (the usual flow). The state lives in our database rather than in the tracker
+(Rasa's ``ConversationPaused``) because every Rasa server reads it afresh on
+each message: no event has to be appended through one server's API while
+another may be saving the same tracker, and a timeout needs no job to resume.
+If the database cannot be read, the assistant answers (logged).
+
+``bot/rasa/nlu_components.py`` applies all three (every Rasa process that loads our
 model imports it), and so does bot/rasa/server.py, which starts Rasa.
 """
 from __future__ import annotations
@@ -69,6 +80,8 @@ def _validate_action_result(self, result: Dict[str, Any]) -> bool:
     raise error
 
 
+# The takeover state of the turn being handled: (messages to send, holder).
+_turn_takeover: ContextVar[Optional[list]] = ContextVar("cae_takeover", default=None)
 # The failed action calls of the turn being handled (None outside handle_message).
 _turn_failures: ContextVar[Optional[List[str]]] = ContextVar("cae_action_failures", default=None)
 # The slots and active form before the turn's slot extraction.
@@ -141,14 +154,57 @@ async def _remote_run(self, output_channel, nlg, tracker, domain):  # type: igno
 
 async def _handle_message(self, message):  # type: ignore[no-untyped-def]
     token, start = _turn_failures.set([]), _turn_start.set({})
+    held = _turn_takeover.set(await takeover_state(message.sender_id))
     try:
         return await _original["handle_message"](self, message)
     finally:
         _turn_failures.reset(token)
         _turn_start.reset(start)
+        _turn_takeover.reset(held)
+
+
+async def takeover_state(sender_id: Optional[str]) -> Optional[list]:
+    """[messages waiting for the person, holder or None, answered anyway], read from our database."""
+    if not sender_id:
+        return None
+    from bot import takeover
+    from bot.storage.db import get_database
+
+    try:
+        messages, holder = await asyncio.to_thread(takeover.on_person_message, get_database(), sender_id)
+        return [messages, holder, False]  # [.., .., the assistant answers this one anyway]
+    except Exception:  # noqa: BLE001 - never lose the conversation: the assistant answers
+        logger.exception("takeover state unreadable: the assistant answers")
+        return None
+
+
+async def send_takeover_messages(output_channel, tracker, messages) -> None:  # type: ignore[no-untyped-def]
+    """Send (and record in the transcript, with who wrote them) the takeover's messages."""
+    from rasa.shared.core.events import BotUttered
+
+    from bot.takeover import shown_text
+
+    for message in messages:
+        text = shown_text(message)
+        await output_channel.send_text_message(tracker.sender_id, text)
+        tracker.update(BotUttered(text, metadata={"takeover_author": message.author or "assistant"}))
+
+
+def _held() -> bool:
+    state = _turn_takeover.get()
+    return bool(state and state[1] is not None and not state[2])
 
 
 async def _run_action_extract_slots(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    state = _turn_takeover.get()
+    if state and state[1] is not None:
+        from bot.takeover import assistant_answers_anyway
+
+        # A request about the person's data gets the usual flow, even now.
+        state[2] = assistant_answers_anyway((tracker.latest_message.intent or {}).get("name"),
+                                            tracker.active_loop_name)
+    if _held():  # a coach answers: nothing is extracted from the person's words
+        return tracker
     start = _turn_start.get()
     if start is not None and not start:
         start.update(slots=dict(tracker.current_slot_values()), loop=tracker.active_loop_name)
@@ -161,6 +217,15 @@ async def _run_action(self, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+    state = _turn_takeover.get()
+    if state:
+        await send_takeover_messages(output_channel, tracker, state[0])
+    if _held():
+        from rasa.shared.core.constants import ACTION_LISTEN_NAME
+        from rasa.shared.core.events import ActionExecuted
+
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        return
     if not _turn_failures.get():
         await _original["prediction_loop"](self, output_channel, tracker)
     if _turn_failures.get():

@@ -555,3 +555,33 @@ class ProgressEvent(Base):
     module_id = Column(String(60))
     objective_id = Column(String(60))
     result = Column(String(200), nullable=False, default="")
+
+
+# --------------------------------------------------------------------------- live takeover
+
+class Takeover(Base):
+    """A conversation (tracker sender id) a coach holds: the assistant stays silent
+    in it (bot/takeover.py, checked by every Rasa server: bot/rasa/speedups.py).
+    One row per held conversation: a second coach cannot take it."""
+
+    __tablename__ = "takeover"
+
+    conversation_id = Column(String(255), primary_key=True)
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="CASCADE"), nullable=False, index=True)
+    coach_name = Column(String(200), nullable=False, default="")
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_activity_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TakeoverMessage(Base):
+    """What a coach (or the takeover itself: taken, handed back) says to the person,
+    waiting for the person's channel (``delivered_at`` once sent)."""
+
+    __tablename__ = "takeover_message"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    author = Column(String(200), nullable=False, default="")  # "" for the assistant's notices
+    text = Column(String(4000), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    delivered_at = Column(UTCDateTime)

@@ -118,3 +118,26 @@ def test_a_killed_action_server_restarts_and_nginx_keeps_serving(prod):
                                 timeout=30) as reply:
         tracker = json.load(reply)
     assert tracker["slots"]["activity_confirmed"] is True
+
+
+def test_a_conversation_a_coach_holds_gets_no_answer_from_either_server(prod):
+    from bot import takeover
+    from bot.accounts import create_coach
+    from bot.storage.db import Database
+
+    me = "scale-takeover"
+    first, second = prod.rasa_url(0), prod.rasa_url(1)
+    assert "Bonjour" in say(first, me, "bonjour")
+    db = Database(prod.database_url)
+    try:
+        coach = create_coach(db, "scale-coach@cae.test", "un mot de passe solide", name="Nadia Benali")
+        takeover.take(db, me, coach, "Nadia Benali")
+        assert "Nadia Benali" in say(second, me, "c'est quoi une CAE ?")  # the notice only
+        assert say(first, me, "bonjour") == "" and say(second, me, "bonjour") == ""
+        takeover.send(db, me, coach, "Je suis là.")
+        assert say(first, me, "merci") == "Nadia Benali : Je suis là."
+        assert takeover.release(db, me, coach)
+    finally:
+        db.dispose()
+    answer = say(second, me, "bonjour")
+    assert answer.startswith("L'assistant automatique reprend") and "Bonjour" in answer.split("\n", 1)[1]

@@ -11,7 +11,8 @@ one module per subject:
 - ``session_tools``: series of sessions, a message to a session's people, the
   sign-in sheet, sessions "à clore" and no-show rates;
 - ``exports``: the CSV files;
-- ``cae_profiles``: the profile of the coach's CAE (admins edit it).
+- ``cae_profiles``: the profile of the coach's CAE (admins edit it);
+- ``takeover``: a coach takes a conversation over live (bot/takeover.py).
 
 Handlers parse the request, call the domain (bot/…, which applies the coach's
 scope in SQL: bot/scope.py) and render. Every page needs a login except the
@@ -30,10 +31,12 @@ from aiohttp import web
 from bot import labels, transcripts
 from bot.web.dashboard import (
     cae_profiles, common, conversations, exports, handoffs, login, people, session_tools, sessions,
+    takeover,
 )
 from bot.web.dashboard.common import TRACKER_KEY
 
-SUBJECTS = (login, conversations, handoffs, people, sessions, session_tools, exports, cae_profiles)
+SUBJECTS = (login, conversations, handoffs, people, sessions, session_tools, exports, cae_profiles,
+            takeover)
 # The start-up build of the conversations' summary cache: {"future": …} once started.
 WARMUP_KEY = web.AppKey("summary_warmup", dict)
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot import labels, transcripts
 from bot.training_examples import add_example
 from bot.web.auth import login_required
+from bot.web.dashboard import takeover as live
 from bot.web.dashboard.common import db, parse_date, render, scope, tracker
 
 PAGE_SIZE = 50
@@ -115,6 +116,7 @@ async def conversation(request: web.Request) -> web.Response:
     return await render(request, "conversation.html", {
         "cid": cid, "turns": transcripts.turns(events), "summary": summary,
         "choices": labels.example_choices(), "saved": request.query.get("enregistre"),
+        "takeover": live.context(request, cid),
     })
 
 

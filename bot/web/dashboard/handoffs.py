@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import handoff
+from bot import handoff, takeover
 from bot.web.auth import login_required
 from bot.web.dashboard.common import db, render, scope
 
@@ -18,7 +18,8 @@ def add_routes(app: web.Application) -> None:
 async def handoffs(request: web.Request) -> web.Response:
     show_all = request.query.get("tout") == "oui"
     rows = handoff.requests_for(db(request), scope(request), include_handled=show_all)
-    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all,
+    held = takeover.held_conversations(db(request), [r.conversation_id for r in rows if r.conversation_id])
+    return await render(request, "handoffs.html", {"requests": rows, "show_all": show_all, "held": held,
                                                     "context_lines": handoff.context_lines})
 
 
