@@ -58,13 +58,16 @@ def offer_sessions(dispatcher: CollectingDispatcher, where: Optional[dialogue.Wh
     conversation's CAE's sessions come first (bot/caes)."""
     sessions = [s for s in service.upcoming_sessions(db(), where.query if where else None)
                 if s.id != exclude]
-    sessions = own_cae_first(sessions, cae)
+    sessions, others_only = own_cae_only(sessions, cae)
     if not sessions:
         return []
     shown = sessions[:dialogue.MAX_OFFERED]
     label = where.label if where else "partout"
     free = [s for s in shown if not s.is_full]
     text = f"Voici les prochaines réunions ({label}). Laquelle vous convient ?"
+    if others_only:
+        text = (f"Votre CAE n'a pas de réunion prévue ({label}) ; voici celles d'autres CAE. "
+                "Laquelle vous convient ?")
     if not free:
         text += " Elles sont toutes complètes : vous pouvez vous inscrire sur liste d'attente."
     dispatcher.utter_message(text=text, buttons=dialogue.session_buttons(shown))
@@ -74,6 +77,16 @@ def offer_sessions(dispatcher: CollectingDispatcher, where: Optional[dialogue.Wh
 def own_cae_first(sessions: list, cae: Optional[str]) -> list:
     """The conversation's CAE's sessions first, the others after (stable)."""
     return sorted(sessions, key=lambda s: s.cae_slug != cae) if cae else sessions
+
+
+def own_cae_only(sessions: list, cae: Optional[str]) -> tuple[list, bool]:
+    """With the conversation's CAE known, only its sessions; other CAEs' ones
+    only when the person asked for a place or date where it has none (then
+    ``True``, said in the text). Network mode: every session."""
+    if not cae:
+        return sessions, False
+    own = [s for s in sessions if s.cae_slug == cae]
+    return (own, False) if own else (sessions, bool(sessions))
 
 
 def where_buttons(cae: Optional[str] = None) -> list[dict[str, str]]:

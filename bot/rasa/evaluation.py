@@ -31,8 +31,12 @@ async def _evaluate(model: Path, actions_url: str, actions_token: str | None = N
 
 def main() -> int:
     from bot.servers import ActionServer, free_port
+    from bot.storage.db import Database, upgrade
     from bot.training import ensure_model
 
+    # The agent runs in this process and reads our database on each message
+    # (a coach's takeover, bot/takeover.py): it must have the current schema.
+    upgrade(Database().url)
     model = ensure_model()
     with ActionServer(port=free_port()) as actions:
         reports = asyncio.run(_evaluate(model, actions.url, actions.token))
