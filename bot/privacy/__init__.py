@@ -115,6 +115,33 @@ def scope_of(db: Database, conversation_id: str) -> Scope:
                      proven_person=proven.id)
 
 
+def scope_of_person(db: Database, person_id: int) -> Scope:
+    """What erasing this person record reaches (the retention purge), keyed by the
+    person: the conversations where the record was made (its origin and booking
+    links); once a conversation proved the person (a code), what that proof
+    reaches (``scope_of`` on a proven conversation)."""
+    with db.reader() as s:
+        person = _person_row(s, person_id)
+        if person is None:
+            return Scope(conversations=[])
+        links = s.execute(select(ConversationLink.conversation_id, ConversationLink.method).where(
+            ConversationLink.person_id == person_id)).all()
+        if not any(method in PROVEN for _, method in links):
+            conversations = {c for c, _ in links} | ({person.origin_conversation} - {None})
+            return Scope(conversations=sorted(conversations), people=[person_id])
+        people = {person_id}
+        emails = [person.email] if person.email else []
+        if emails:
+            people.update(s.execute(select(Person.id).where(
+                Person.email.in_(emails), Person.erased_at.is_(None))).scalars())
+        conversations = set(s.execute(select(ConversationLink.conversation_id).where(
+            ConversationLink.person_id.in_(people))).scalars())
+        conversations.update(c for c in s.execute(select(Person.origin_conversation).where(
+            Person.id.in_(people))).scalars() if c)
+        return Scope(conversations=sorted(conversations), people=sorted(people), emails=emails,
+                     proven_person=person_id)
+
+
 def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> dict[str, Any]:
     """Everything this conversation may see (see ``Scope``) as one JSON-ready
     document: who we are and what we hold (``about``), the records, and the
@@ -187,7 +214,18 @@ def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
     """Erase what this conversation may see (see ``Scope``) everywhere. Bookings are
     kept anonymised for the statistics (those to come are cancelled, their seats go
     to the waiting list)."""
-    scope = scope_of(db, conversation_id)
+    return erase_scope(db, reader, scope_of(db, conversation_id), outbox=outbox, mailer=mailer)
+
+
+def erase_person(db: Database, reader: TrackerReader, person_id: int,
+                 outbox: Optional[Path] = None, mailer=None, now=None) -> dict[str, int]:
+    """Erase this person record and what it reaches (``scope_of_person``), as on
+    request; ``now`` decides which bookings are still to come."""
+    return erase_scope(db, reader, scope_of_person(db, person_id), outbox=outbox, mailer=mailer, now=now)
+
+
+def erase_scope(db: Database, reader: TrackerReader, scope: Scope,
+                outbox: Optional[Path] = None, mailer=None, now=None) -> dict[str, int]:
     conversations, people = scope.conversations, scope.people
     summary = {"conversations": len(conversations), "events": 0, "emails": 0, "bookings_kept": 0,
                "examples": 0}
@@ -225,7 +263,7 @@ def erase_data(db: Database, reader: TrackerReader, conversation_id: str,
     # cancelled invitation (METHOD:CANCEL, through ``mailer``) so the event leaves
     # their calendar. Then the local outbox (development, no SMTP) loses every
     # message to them, that last one included: nothing of theirs stays on disk.
-    summary["bookings_kept"] = booking.erase_records(db, people, mailer=mailer)["bookings_kept"]
+    summary["bookings_kept"] = booking.erase_records(db, people, now=now, mailer=mailer)["bookings_kept"]
     # Mails: all those to a proven address; without proof, those to this
     # conversation's records about their own bookings (others stay: not theirs).
     mails = _mails(outbox, scope.emails, references)

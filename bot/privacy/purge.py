@@ -19,9 +19,7 @@ from typing import Optional
 from sqlalchemy import delete, func, select, update
 
 from bot import conversation_cae, settings, training_examples
-from bot.booking import service as booking
-from bot.identity import conversations_of
-from bot.privacy import erase_data
+from bot.privacy import erase_person
 from bot.storage.db import Database
 from bot.storage.models import (
     CANCELLED, Booking, ConversationLink, ConversationReview, EligibilityOutcome, ExportKey, HandoffRequest,
@@ -52,24 +50,19 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
 
     # People first: their conversations then become anonymous and age like the others.
     with db.reader() as s:
-        people = s.execute(select(Person.id, Person.origin_conversation, Person.created_at)
+        people = s.execute(select(Person.id, Person.created_at)
                            .where(Person.erased_at.is_(None))).all()
         last_session = dict(s.execute(select(Booking.person_id, func.max(InfoSession.starts_at))
                                       .join(InfoSession, Booking.session_id == InfoSession.id)
                                       .group_by(Booking.person_id)).all())
         last_step = dict(s.execute(select(ProgressEvent.person_id, func.max(ProgressEvent.at))
                                    .group_by(ProgressEvent.person_id)).all())
-    for person_id, origin, created_at in people:
+    for person_id, created_at in people:
         moments = [as_utc(m) for m in (created_at, last_session.get(person_id), last_step.get(person_id)) if m]
         if max(moments) > now - periods.people:
             continue
 
-        # The conversation where the record was made reaches it; else one proven
-        # to belong to the person; else the record alone.
-        conversations = [origin] if origin else conversations_of(db, person_id)
-        if conversations:
-            erase_data(db, reader, conversations[0])
-        booking.erase_records(db, [person_id], now=now)
+        erase_person(db, reader, person_id, now=now)  # the record, its conversations, what they hold
         counts["people"] += 1
 
     def drop_cancelled(s) -> int:

@@ -1,10 +1,10 @@
 """Small HTTP helpers for the channel tests."""
 from __future__ import annotations
 
-import json
 import urllib.error
-import urllib.parse
 import urllib.request
+
+from tests.support import tracker  # noqa: F401  (re-exported for the channel tests)
 
 
 def post(url: str, data: bytes, headers: dict) -> tuple[int, str]:
@@ -14,12 +14,6 @@ def post(url: str, data: bytes, headers: dict) -> tuple[int, str]:
             return reply.status, reply.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
-
-
-def tracker(servers, sender: str) -> dict:
-    with urllib.request.urlopen(servers.api_url(f"/conversations/{urllib.parse.quote(sender, safe=':+')}/tracker"),
-                                timeout=30) as reply:
-        return json.load(reply)
 
 
 def user_events(servers, sender: str) -> list[dict]:

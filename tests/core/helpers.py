@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.storage.db import Database
-from tests.core.test_faq_e2e import ask  # noqa: F401  (re-exported)
+from tests.support import chat as ask  # noqa: F401  (re-exported)
 
 
 def texts(replies: list[dict]) -> str:

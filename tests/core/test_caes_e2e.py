@@ -2,32 +2,19 @@
 get each CAE's own answer, and a hedged general answer in network mode."""
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 
 from bot.storage.models import Cae, HandoffRequest
 from tests.core.helpers import payloads, stored_rows, texts
+from tests.support import chat as ask, tracker
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 NORMANDIE, LYON = "coop-normandie", "coop-lyon"
 
 
-def ask(servers, sender: str, text: str, cae: str | None = None) -> list[dict]:
-    body = {"sender": sender, "message": text}
-    if cae is not None:
-        body["metadata"] = {"cae": cae}
-    request = urllib.request.Request(servers.rest_webhook, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=120) as reply:
-        return json.load(reply)
-
-
 def slot(servers, sender: str, name: str):
-    with urllib.request.urlopen(servers.api_url(f"/conversations/{sender}/tracker"), timeout=30) as reply:
-        return json.load(reply)["slots"].get(name)
+    return tracker(servers, sender)["slots"].get(name)
 
 
 def eligibility_verdict(servers, sender: str, cae: str | None) -> str:

@@ -2,13 +2,11 @@
 new conversation, on both sets of held-out questions (never used in training)."""
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 
 from bot.evaluation import Outcome, Report, answered_topic, faq_answers
 from bot.faq import HELDOUT_FILES, load_heldout
+from tests.support import chat as ask
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -16,15 +14,6 @@ pytestmark = [pytest.mark.model, pytest.mark.servers]
 # Measured: held-out 0.952 (198/208), fresh held-out 0.974 (152/156).
 ACCURACY_FLOORS = {"held-out": 0.93, "fresh held-out": 0.95}
 MAX_CONFIDENT_ERRORS_RATE = 0.03  # measured 4/208 = 0.019 and 1/156 = 0.006
-
-
-def ask(servers, sender: str, text: str) -> list[dict]:
-    request = urllib.request.Request(
-        servers.rest_webhook, data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        return json.load(reply)
 
 
 @pytest.fixture(scope="module")

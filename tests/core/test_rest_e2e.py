@@ -8,6 +8,8 @@ import urllib.request
 
 import pytest
 
+from tests.support import chat
+
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
@@ -23,14 +25,8 @@ def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, o
         return error.code, error.read().decode(errors="replace")
 
 
-def say(servers, sender: str, message: str) -> list[dict]:
-    status, replies = post_json(servers.rest_webhook, {"sender": sender, "message": message})
-    assert status == 200, replies
-    return replies
-
-
 def test_bonjour_gets_the_french_welcome(servers):
-    replies = say(servers, "e2e-bonjour", "bonjour")
+    replies = chat(servers, "e2e-bonjour", "bonjour")
     text = " ".join(r["text"] for r in replies)
     assert text.startswith("Bonjour")
     assert "Coopératives d'Activité et d'Emploi" in text
@@ -38,8 +34,8 @@ def test_bonjour_gets_the_french_welcome(servers):
 
 
 def test_conversation_is_kept_in_the_sqlite_tracker_store(servers):
-    say(servers, "e2e-persist", "salut")
-    say(servers, "e2e-persist", "merci")
+    chat(servers, "e2e-persist", "salut")
+    chat(servers, "e2e-persist", "merci")
     with sqlite3.connect(servers.tracker_db) as db:
         rows = db.execute(
             "SELECT type_name, intent_name FROM events WHERE sender_id = ?", ("e2e-persist",)
@@ -62,14 +58,14 @@ def test_rasa_http_api_needs_the_token(servers):
     ids=["empty", "blank", "emoji", "html", "sql"],
 )
 def test_bad_input_gets_a_polite_french_answer(servers, message):
-    replies = say(servers, "e2e-bad-input", message)
+    replies = chat(servers, "e2e-bad-input", message)
     assert replies, "the assistant must always answer"
     assert all(r.get("text") for r in replies)
     # The conversation goes on normally afterwards.
-    assert say(servers, "e2e-bad-input", "bonjour")[0]["text"].startswith("Bonjour")
+    assert chat(servers, "e2e-bad-input", "bonjour")[0]["text"].startswith("Bonjour")
 
 
 def test_huge_message_is_refused_in_french_and_the_conversation_goes_on(servers):
     status, body = post_json(servers.rest_webhook, {"sender": "e2e-huge", "message": "bonjour " * 2000})
     assert status == 400 and "trop long" in json.loads(body)["message"]
-    assert say(servers, "e2e-huge", "bonjour")[0]["text"].startswith("Bonjour")
+    assert chat(servers, "e2e-huge", "bonjour")[0]["text"].startswith("Bonjour")

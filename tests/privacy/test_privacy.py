@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import identity
 from bot.booking import service as booking
@@ -123,6 +123,44 @@ def test_retention_purge(world):
     assert "c'est quoi une CAE ?" not in everything_as_text(world)
     with db.reader() as s:  # anonymous statistics stay
         assert s.execute(select(models.EligibilityOutcome)).first() is not None
+
+
+def test_retention_purge_erases_the_person_as_on_request_and_nothing_else(world, tmp_path):
+    """The purge erases an inactive person by the person (``erase_person``): their
+    record, conversation, requests, checks and training go, as on request; another
+    person, still active, and the anonymous conversation stay whole."""
+    db, reader = world["db"], world["reader"]
+    much_later = utcnow() + timedelta(days=400)
+    save_conversation(reader.url.split("///", 1)[1], "conv-B", [("je suis Marc Durand", ("first_name", "Marc"))])
+    session = booking.upcoming_sessions(db)[0]
+    marc = booking.book(db, session.id, {"first_name": "Marc", "last_name": "Durand", "email": "marc.durand@exemple.fr",
+                                         "phone": "+33 6 98 76 54 32"}, consent=True, conversation_id="conv-B",
+                        mailer=OutboxMailer(tmp_path / "outbox"))
+    create_request(db, "conv-B", "rest", "une question de Marc", email="marc.durand@exemple.fr")
+
+    def make_marc_recent(s) -> None:  # active: created ten days before the purge
+        s.execute(update(Person).where(Person.email == "marc.durand@exemple.fr")
+                  .values(created_at=much_later - timedelta(days=10)))
+
+    db.run(make_marc_recent)
+    counts = purge(db, reader, now=much_later,
+                   periods=Periods(timedelta(days=1000), timedelta(days=30), timedelta(days=365)))
+    assert counts["people"] == 1
+    stores = everything_as_text({**world, "outbox": tmp_path / "no-outbox"})  # the purge's outbox is the default one
+    for needle in (EMAIL, "Martin", "6 12 34 56 78", "je voudrais parler de mon projet", "Léa"):
+        assert needle not in stores, needle
+    with db.reader() as s:
+        assert s.get(Person, world["person_id"]).erased_at is not None
+        assert s.execute(select(models.ObjectiveProgress)).first() is None
+        assert s.execute(select(models.ConversationLink).where(
+            models.ConversationLink.conversation_id == "conv-A")).first() is None
+        kept = s.execute(select(Person).where(Person.email == "marc.durand@exemple.fr")).scalar_one()
+        assert kept.erased_at is None and kept.last_name == "Durand"
+        assert s.execute(select(models.Booking.status).where(
+            models.Booking.reference == marc.reference)).scalar_one() == models.REGISTERED
+    for needle in ("je suis Marc Durand", "une question de Marc", "c'est quoi une CAE ?"):
+        assert needle in stores, needle
+    assert "conv-Z" in stores  # the anonymous check keeps its conversation (transcripts not yet due)
 
 
 def test_erasure_sends_the_calendar_cancellation_first(world):

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from bot.deploy.profile import ProdProfile, missing_binaries
 from bot.servers import free_port, http_ok
+from tests.support import chat
 
 pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.postgres]
 
@@ -43,11 +44,7 @@ def prod(rasa_model):
 
 
 def say(url: str, sender: str, message: str) -> str:
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", method="POST",
-                                     data=json.dumps({"sender": sender, "message": message}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        return "\n".join(m.get("text") or "" for m in json.load(reply))
+    return "\n".join(m.get("text") or "" for m in chat(url, sender, message, timeout=60))
 
 
 def stored_events(profile: ProdProfile, sender: str) -> list[tuple]:

@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from bot.booking import service
 from bot.storage.models import Booking, InfoSession, utcnow
+from tests.support import eventually
 
 PERSON = {"first_name": "Léa", "last_name": "Martin", "email": "lea@exemple.fr"}
 
@@ -281,8 +282,6 @@ async def test_declining_passes_the_seat_and_a_late_claim_keeps_the_place_in_lin
 
 
 async def test_the_web_app_passes_expired_offers_on(web_db, tmp_path):
-    import asyncio
-
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.web.app import create_app
@@ -295,7 +294,8 @@ async def test_the_web_app_passes_expired_offers_on(web_db, tmp_path):
         row.offer_expires_at = utcnow() - timedelta(minutes=1)
     app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0.05)
     async with TestClient(TestServer(app)):
-        await asyncio.sleep(0.5)
+        await eventually(lambda: service.booking_by_reference(web_db, second.reference).has_offer,
+                         what="the offer passed to the next person")
     assert service.booking_by_reference(web_db, second.reference).has_offer
     assert not service.booking_by_reference(web_db, first.reference).has_offer
     offer_links(tmp_path / "outbox", "deux@exemple.fr")

@@ -1,7 +1,6 @@
 """The reminder job started with the web app, and coach accounts."""
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -9,11 +8,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.booking import service
 from bot.storage.models import InfoSession, utcnow
+from bot.booking.reminders import send_due_reminders
+from bot.web import app as web_app
 from bot.web.app import create_app
+from tests.support import eventually
 from bot.accounts import AuthError, authenticate, create_coach, ensure_first_admin
 
 
-async def test_the_web_app_sends_due_reminders_once_even_across_restarts(web_db, tmp_path):
+async def test_the_web_app_sends_due_reminders_once_even_across_restarts(web_db, tmp_path, monkeypatch):
     session = service.upcoming_sessions(web_db, "paris")[0]
     with web_db.session() as s:  # the session starts in 30 hours: J-2 9:00 Paris is past
         row = s.get(InfoSession, session.id)
@@ -23,12 +25,18 @@ async def test_the_web_app_sends_due_reminders_once_even_across_restarts(web_db,
                                                 "email": "lea@exemple.fr"}, consent=True, notify=False,
                            now=utcnow() - timedelta(days=7))  # booked a week ago
     outbox = tmp_path / "outbox"
+
+    def sent() -> list:
+        return [p for p in outbox.glob("*.eml") if "rappel" in p.read_text(errors="replace").lower()]
+
+    rounds = []  # the reminder job's runs, counted around the real one
+    monkeypatch.setattr(web_app, "send_due_reminders", lambda db: (rounds.append(1), send_due_reminders(db)))
     for _ in range(2):  # start, run a few rounds, stop; then "restart"
         app = create_app(rasa_url="http://rasa.test", db=web_db, reminder_interval=0.05)
         async with TestClient(TestServer(app)):
-            await asyncio.sleep(0.5)
-    reminders = [p for p in outbox.glob("*.eml") if "Rappel" in p.read_text(errors="replace")
-                 or "rappel" in p.read_text(errors="replace")]
+            start = len(rounds)
+            await eventually(lambda: len(rounds) >= start + 3 and sent(), what="three rounds and a reminder")
+    reminders = sent()
     assert len(reminders) == 1
     assert booking.reference in reminders[0].read_text(errors="replace")
 

@@ -44,8 +44,18 @@ def test_migrations_match_models(db):
 
 
 def test_upgrade_is_idempotent(db):
+    """Upgrading an up-to-date database again changes nothing: same revision, same
+    tables, the rows kept."""
+    session_id = add_session(db)
+    head = ScriptDirectory.from_config(storage.alembic_config(db.url)).get_current_head()
+    tables = set(inspect(db.engine).get_table_names())
     storage.upgrade(db.url)
     storage.upgrade(db.url)
+    with db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head
+    assert set(inspect(db.engine).get_table_names()) == tables
+    with db.reader() as s:
+        assert s.get(InfoSession, session_id) is not None
 
 
 def test_db_rejects_two_active_bookings(db):

@@ -37,7 +37,12 @@ def criteria(case: dict) -> dict:
 # --- Seeds and sources ------------------------------------------------------------
 
 def test_seeds_dir_is_the_repository_sibling():
-    assert SEEDS_DIR == ROOT.parent / "shared" / "seeds" or SEEDS_DIR.exists()
+    from bot import settings
+
+    # By default the seeds sit beside the repository; CAE_SEEDS_DIR moves them.
+    assert settings.current({}).seeds_dir == ROOT.parent / "shared" / "seeds"
+    assert settings.current({"CAE_SEEDS_DIR": "/elsewhere/seeds"}).seeds_dir == Path("/elsewhere/seeds")
+    assert SEEDS_DIR == settings.current().seeds_dir
     assert (SEEDS_DIR / "README.md").exists(), f"seeds not found in {SEEDS_DIR}"
 
 
