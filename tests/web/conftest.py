@@ -60,7 +60,10 @@ def make_tracker_db(path, extra: dict[str, list[str]] | None = None) -> str:
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=10).timestamp()
+    # Yesterday as the dashboard counts days: in Paris (between 23:00 and 00:00
+    # UTC, Paris is already on the next day).
+    from bot.dates import PARIS
+    yesterday = (datetime.now(PARIS) - timedelta(days=1)).replace(hour=10).timestamp()
 
     def user(text, intent, confidence, at):
         return UserUttered(text, intent={"name": intent, "confidence": confidence},
