@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.booking import service
 from bot.booking.coach import mark_attendance
+from bot.handoff import create_request
 from bot.settings import ROOT
 from bot.storage.models import Booking
 from tests.channels.test_widget_browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
@@ -24,17 +25,21 @@ ARTIFACTS = ROOT / "var" / "test-artifacts" / "dashboard"
 
 def coach_pages(web_db) -> tuple[dict[str, str], dict[str, str]]:
     """(the Rouen coach's pages, the admin-only pages): name -> path, with one
-    started session holding a present person and a waiting one."""
-    session = service.upcoming_sessions(web_db, "rouen")[0]
-    present = service.book(web_db, session.id, {"first_name": "Léa", "last_name": "Martin",
-                                                "email": "lea@exemple.fr", "phone": "06 12 34 56 78"},
-                           consent=True, notify=False)
+    started session holding a present person and a registered one, the present
+    person also booked on a later session, and an open request for a person."""
+    session, later = service.upcoming_sessions(web_db, "rouen")[:2]
+    lea = {"first_name": "Léa", "last_name": "Martin", "email": "lea@exemple.fr", "phone": "06 12 34 56 78"}
+    present = service.book(web_db, session.id, lea, consent=True, notify=False)
+    upcoming = service.book(web_db, later.id, lea, consent=True, notify=False)  # cancel and move forms
     service.book(web_db, session.id, {"first_name": "Ali", "last_name": "Benali", "email": "ali@exemple.fr"},
                  consent=True, notify=False)
     start_session(web_db, session.id)
+    create_request(web_db, "conv-handoff", "rest", "comment toucher le chômage ?", email="lea@exemple.fr")
     mark_attendance(web_db, present.reference, "attended")
     with web_db.reader() as s:
-        person_id = s.execute(select(Booking.person_id).where(Booking.reference == present.reference)).scalar_one()
+        person_id, other = (s.execute(select(Booking.person_id).where(Booking.reference == ref)).scalar_one()
+                            for ref in (present.reference, upcoming.reference))
+    assert person_id == other
     pages = {
         "conversations": "/coach/conversations",
         "conversation": "/coach/conversations/conv-fallback",
@@ -112,6 +117,8 @@ def test_every_dashboard_page_is_accessible_at_1280_and_390_px(dashboard, web_db
                 button = coach.get_by_role("button", name="Absent : Léa Martin")
                 box = button.bounding_box()
                 assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+                coach.goto(dashboard + pages["handoffs"])  # one button per request, named by its date
+                assert coach.get_by_role("button", name="Marquer comme traitée : demande du").count() == 1
             admin = log_in(browser, dashboard, "admin@cae.test", width)
             for path in admin_pages.values():
                 problems += check(admin, dashboard + path, width)
