@@ -112,6 +112,11 @@ def test_every_dashboard_page_is_accessible_at_1280_and_390_px(dashboard, web_db
             assert coach.locator("a.skip-link").get_attribute("href") == "#main"
             for path in pages.values():
                 problems += check(coach, dashboard + path, width)
+            coach.goto(dashboard + pages["conversations"])  # rows are cards on a phone, cells named
+            cell = coach.locator("#conversations tbody tr").first.locator("td").first
+            assert cell.get_attribute("data-label") == "Conversation"
+            assert cell.evaluate("e => getComputedStyle(e.parentElement).display") == (
+                "block" if width < 600 else "table-row")
             if width < 600:  # the attendance buttons are on screen and name their row
                 coach.goto(dashboard + pages["session"])
                 button = coach.get_by_role("button", name="Absent : Léa Martin")
