@@ -321,8 +321,10 @@ def bars_svg(items: list[tuple[str, int]], width: int = 520, row: int = 22, labe
         return ""
     top = max((n for _, n in items), default=0) or 1
     bar_room = width - label_width - 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="{width}" '
-             f'height="{row * len(items) + 4}" role="img">']
+    height = row * len(items) + 4
+    summary = escape(" ; ".join(f"{label} : {n}" for label, n in items))  # what a screen reader says
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{summary}">']
     for i, (label, n) in enumerate(items):
         y = i * row + 2
         length = round(bar_room * n / top)

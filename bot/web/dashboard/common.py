@@ -45,7 +45,8 @@ def scope(request: web.Request) -> Scope:
 
 async def render(request: web.Request, template: str, context: dict[str, Any],
                  status: int = 200) -> web.Response:
-    context = {"coach": request.get("coach"), "csrf": await auth.csrf_token(request), **context}
+    context = {"coach": request.get("coach"), "csrf": await auth.csrf_token(request), "path": request.path,
+               **context}
     response = aiohttp_jinja2.render_template(f"{TEMPLATES}/{template}", request, context)
     response.set_status(status)
     response.headers["Cache-Control"] = "no-store"
