@@ -65,6 +65,8 @@ def offer_sessions(dispatcher: CollectingDispatcher, where: Optional[dialogue.Wh
     label = where.label if where else "partout"
     free = [s for s in shown if not s.is_full]
     text = f"Voici les prochaines réunions ({label}). Laquelle vous convient ?"
+    if cae and not others_only:  # only the conversation's CAE's sessions: say so
+        text = f"Voici les prochaines réunions de votre CAE ({label}). Laquelle vous convient ?"
     if others_only:
         text = (f"Votre CAE n'a pas de réunion prévue ({label}) ; voici celles d'autres CAE. "
                 "Laquelle vous convient ?")

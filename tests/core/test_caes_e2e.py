@@ -101,6 +101,7 @@ def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
     replies = ask(servers, me, "peu importe", LYON)
     titles = [b["title"] for r in replies for b in r.get("buttons") or []]
     assert titles and "Lyon" in titles[0], titles
+    assert "Voici les prochaines réunions de votre CAE (partout)" in texts(replies)
     # Only its sessions: other CAEs' ones are offered when the person asks for a
     # place where their CAE has none.
     assert not any("Rouen" in t or "Paris" in t for t in titles), titles
