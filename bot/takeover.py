@@ -12,7 +12,11 @@ What is said to the person (the coach's messages and the notices "a named
 advisor is here", "the assistant is back") waits in ``takeover_message`` until
 the person's channel sends it: with the person's next message on every channel
 (the REST channel can only answer a request), and at once where the channel can
-push (bot/web/dashboard/takeover.py asks Rasa to).
+push (bot/web/dashboard/takeover.py): the widget through Rasa, Telegram and
+WhatsApp directly (bot/channels/push.py) to the chat id or number kept sealed
+for that (``remember_address``; the conversation itself is a pseudonym). A
+message is claimed before it is pushed and given back if the push fails, so it
+goes once: at once, or with the person's next message.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import settings
 from bot.errors import UserError
 from bot.storage.db import Database
-from bot.storage.models import Takeover, TakeoverMessage, utcnow
+from bot.storage.models import ChannelAddress, Takeover, TakeoverMessage, utcnow
 
 MAX_MESSAGE = 2000
 # During a takeover the assistant still runs the personal-data flows (a person
@@ -221,7 +225,7 @@ def _anything_for(db: Database, conversation_id: str) -> bool:
 def _take_pending(session, conversation_id: str, now: datetime) -> list[Outgoing]:
     rows = session.execute(select(TakeoverMessage).where(
         TakeoverMessage.conversation_id == conversation_id, TakeoverMessage.delivered_at.is_(None))
-        .order_by(TakeoverMessage.id)).scalars().all()
+        .order_by(TakeoverMessage.id).with_for_update()).scalars().all()  # not while a push claims them
     if rows:
         session.execute(update(TakeoverMessage).where(TakeoverMessage.id.in_([r.id for r in rows]))
                         .values(delivered_at=now))
@@ -244,6 +248,78 @@ def mark_delivered(db: Database, ids: list[int], now: Optional[datetime] = None)
             update(TakeoverMessage).where(TakeoverMessage.id.in_(ids),
                                           TakeoverMessage.delivered_at.is_(None))
             .values(delivered_at=now or utcnow())))
+
+
+def claim(db: Database, message_id: int, now: Optional[datetime] = None) -> bool:
+    """Mark one waiting message as sent before pushing it; False if someone else
+    (the person's turn, another push) already took it."""
+    def work(session) -> bool:
+        result = session.execute(update(TakeoverMessage).where(
+            TakeoverMessage.id == message_id, TakeoverMessage.delivered_at.is_(None))
+            .values(delivered_at=now or utcnow()))
+        return result.rowcount == 1
+
+    return db.run(work)
+
+
+def unclaim(db: Database, message_id: int) -> None:
+    """The push failed: the message waits again (it goes with the person's next message)."""
+    db.run(lambda session: session.execute(
+        update(TakeoverMessage).where(TakeoverMessage.id == message_id).values(delivered_at=None)))
+
+
+# Addresses of Telegram / WhatsApp conversations not seen for this long are erased.
+ADDRESS_DAYS = 30
+
+
+def _sealer():
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    key = hashlib.sha256(b"cae-channel-address:" + settings.secret("id_hash_key").encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def remember_address(db: Database, conversation_id: str, channel: str, address: str,
+                     now: Optional[datetime] = None) -> None:
+    """Keep (sealed) the chat id or number a pseudonymous conversation is written to."""
+    now = now or utcnow()
+    sealed = _sealer().encrypt(address.encode()).decode()
+
+    def work(session) -> None:
+        row = session.get(ChannelAddress, conversation_id)
+        if row is None:
+            session.add(ChannelAddress(conversation_id=conversation_id, channel=channel,
+                                       sealed=sealed, seen_at=now))
+        else:
+            row.channel, row.sealed, row.seen_at = channel, sealed, now
+
+    db.run(work)
+
+
+def address_of(db: Database, conversation_id: str) -> Optional[tuple[str, str]]:
+    """(channel, chat id or number) of the conversation, or None (unknown, or
+    sealed with another key)."""
+    from cryptography.fernet import InvalidToken
+
+    with db.reader() as session:
+        row = session.get(ChannelAddress, conversation_id)
+        if row is None:
+            return None
+        channel, sealed = row.channel, row.sealed
+    try:
+        return channel, _sealer().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return None
+
+
+def forget_old_addresses(db: Database, now: Optional[datetime] = None, days: int = ADDRESS_DAYS) -> int:
+    """Erase the addresses of conversations not seen for ``days`` days; how many."""
+    limit = (now or utcnow()) - timedelta(days=days)
+    return db.run(lambda session: session.execute(
+        delete(ChannelAddress).where(ChannelAddress.seen_at < limit)).rowcount)
 
 
 def shown_text(message: Outgoing) -> str:
@@ -282,6 +358,7 @@ def forget(db: Database, conversation_id: str) -> None:
     def work(session) -> None:
         session.execute(delete(Takeover).where(Takeover.conversation_id == conversation_id))
         session.execute(delete(TakeoverMessage).where(TakeoverMessage.conversation_id == conversation_id))
+        session.execute(delete(ChannelAddress).where(ChannelAddress.conversation_id == conversation_id))
 
     db.run(work)
 

@@ -16,7 +16,9 @@ Differences with the stock ``socketio`` channel:
   ``A-Z a-z 0-9 _ -``, a text (normalised, see ``bot.channels.guard``), a
   socket.io packet of at most ``CAE_MAX_BODY_BYTES``; the client address
   (``bot.channels.http``) is counted by the per-address rate limit; a message
-  that could not be handled gets a French apology instead of silence.
+  that could not be handled gets a French apology instead of silence;
+- with Redis configured (several Rasa servers), rooms are shared through it
+  (``share_rooms``): a message emitted by any server reaches the browser.
 """
 from __future__ import annotations
 
@@ -71,6 +73,26 @@ def address_of_environ(environ: Optional[dict]) -> str:
 def markdown_line_breaks(text: str) -> str:
     """Single newlines become Markdown hard breaks; paragraphs stay paragraphs."""
     return _SINGLE_NEWLINE.sub("  \n", text)
+
+
+def share_rooms(sio: Any, url: Optional[str] = None) -> bool:
+    """With several Rasa servers (``CAE_RATE_LIMIT_REDIS_URL`` set: the production
+    profile), what one server emits to a session's room goes through Redis to
+    the server that holds the browser's socket (python-socketio's
+    ``AsyncRedisManager``): a coach's message pushed through any server's API
+    reaches the widget. Set before any socket connects."""
+    from bot import settings
+
+    url = url if url is not None else settings.current().rate_limit_redis_url
+    if not url:
+        return False
+    import socketio
+
+    manager = socketio.AsyncRedisManager(url, channel="cae-widget")
+    manager.set_server(sio)
+    sio.manager = manager
+    sio.manager_initialized = False
+    return True
 
 
 class WidgetOutput(SocketIOOutput):
@@ -128,6 +150,7 @@ class SocketIOChannel(SocketIOInput):
         engine._cors_headers = lambda environ: []
         # A socket.io packet larger than this closes the connection.
         engine.max_http_buffer_size = max_body_bytes()
+        share_rooms(self.sio)
 
         # Rasa's message handler takes any session id and any "message"; this
         # one checks them and says so when a message could not be handled.

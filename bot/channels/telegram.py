@@ -17,7 +17,8 @@ Differences with the stock ``telegram`` channel:
 - Telegram is told "200" only once the message is stored: an error before
   makes it retry; replies that could not be sent after the message was stored
   make a 503 too, and the retry of the same ``update_id`` sends them again
-  without handing the message to the model twice (``bot.channels.delivery``).
+  without handing the message to the model twice (``bot.channels.delivery``);
+- the chat id is kept sealed for a coach's live messages (``bot.channels.push``).
 """
 from __future__ import annotations
 
@@ -37,10 +38,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import push
 from bot.channels.delivery import handle_update
 from bot.channels.guard import as_plain_text, normalised_text, starts_with_slash
 from bot.channels.http import read_body, too_large
 from bot.channels.limits import RealRecipient, guarded, pseudonym
+from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +175,7 @@ class TelegramChannel(TelegramInput):
             metadata = {**(self.get_metadata(request) or {}), **extra}
             sender = pseudonym("telegram", msg.chat.id)
             recipient = RealRecipient(out_channel, sender, str(msg.chat.id))
+            await push.remember(get_database(), sender, push.TELEGRAM, str(msg.chat.id))
 
             async def handle() -> None:
                 await on_new_message(UserMessage(text, recipient, sender, input_channel=self.name(),

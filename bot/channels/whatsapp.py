@@ -24,7 +24,8 @@ Differences with the stock ``twilio`` channel:
 - Twilio is told "success" (204) only once the message is stored: an error
   status otherwise (500 if not stored, 503 if stored but replies could not be
   sent; a retry of the same ``MessageSid`` sends those replies again without
-  handing the message to the model twice, see ``bot.channels.delivery``).
+  handing the message to the model twice, see ``bot.channels.delivery``);
+- the number is kept sealed for a coach's live messages (``bot.channels.push``).
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.channels import push
 from bot.channels.delivery import handle_update
 from bot.channels.guard import (
     as_plain_text,
@@ -50,6 +52,7 @@ from bot.channels.guard import (
 )
 from bot.channels.http import read_body, too_large
 from bot.channels.limits import RealRecipient, guarded, pseudonym
+from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +197,7 @@ class WhatsAppChannel(TwilioInput):
                 return response.text("bad request", status=400)
             conversation = pseudonym("whatsapp", sender)
             recipient = RealRecipient(self.get_output_channel(), conversation, sender)
+            await push.remember(get_database(), conversation, push.WHATSAPP, sender)
             message_sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid")
 
             async def handle() -> None:

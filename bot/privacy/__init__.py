@@ -37,7 +37,7 @@ from bot.labels import label
 from bot.privacy import readable
 from bot.storage.db import Database, checkpoint_sqlite
 from bot.storage.models import (
-    Booking, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
+    Booking, ChannelAddress, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
     HandoffRequest, ObjectiveProgress, OneTimeCode, Person, ProgressEvent, Takeover, TakeoverMessage, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
@@ -251,7 +251,7 @@ def erase_scope(db: Database, reader: TrackerReader, scope: Scope,
             OneTimeCode.conversation_id.in_(conversations),
             OneTimeCode.person_id.in_(people))))
         s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(conversations)))
-        for table in (TakeoverMessage, Takeover):  # a coach's live messages (bot/takeover.py)
+        for table in (TakeoverMessage, Takeover, ChannelAddress):  # a coach's live messages (bot/takeover.py)
             s.execute(delete(table).where(table.conversation_id.in_(conversations)))
         if scope.proven_person is not None:
             for table in (ProgressEvent, ObjectiveProgress, Enrolment):

@@ -22,8 +22,8 @@ from bot import conversation_cae, settings, training_examples
 from bot.privacy import erase_person
 from bot.storage.db import Database
 from bot.storage.models import (
-    CANCELLED, Booking, ConversationLink, ConversationReview, EligibilityOutcome, ExportKey, HandoffRequest,
-    InfoSession, Person, ProgressEvent, as_utc, utcnow,
+    CANCELLED, Booking, ChannelAddress, ConversationLink, ConversationReview, EligibilityOutcome, ExportKey,
+    HandoffRequest, InfoSession, Person, ProgressEvent, as_utc, utcnow,
 )
 from bot.transcripts import EVENTS, TrackerReader
 
@@ -92,6 +92,7 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
                 s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(old)))
                 conversation_cae.forget(s, old)
                 s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(old)))
+                s.execute(delete(ChannelAddress).where(ChannelAddress.conversation_id.in_(old)))
 
             db.run(forget)
             training_examples.erase_conversations(old)

@@ -585,3 +585,17 @@ class TakeoverMessage(Base):
     text = Column(String(4000), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     delivered_at = Column(UTCDateTime)
+
+
+class ChannelAddress(Base):
+    """Where a Telegram or WhatsApp conversation (a pseudonym, bot/channels/limits.py)
+    can be written to first: its chat id or number, sealed with a key derived from
+    ``CAE_ID_HASH_KEY`` (bot/takeover.py), so that a coach's message reaches the
+    person at once. Refreshed by each message; erased with the conversation."""
+
+    __tablename__ = "channel_address"
+
+    conversation_id = Column(String(255), primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sealed = Column(String(1000), nullable=False)
+    seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)

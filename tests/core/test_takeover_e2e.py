@@ -72,25 +72,60 @@ def test_take_over_silences_the_bot_then_hand_back(servers, admin):
     assert "&lt;b&gt;que&lt;/b&gt;" in html and "<b>que</b>" not in html
 
 
-def test_on_telegram_the_coach_messages_go_with_the_persons_next_message(servers, admin, channel_stubs):
+def test_on_telegram_the_coach_messages_arrive_at_once(servers, admin, channel_stubs):
     from bot.channels.limits import pseudonym
     from tests.channels.test_telegram import send, sent_messages, text_update
 
     chat_id = 55501234
     cid = pseudonym("telegram", chat_id)
     assert send(servers, text_update(chat_id, "bonjour"))[0] == 200
+    mark = len(channel_stubs.calls)
+    # No message from the person in between: each reaches the chat when sent.
     assert dashboard(servers, f"/coach/conversations/{cid}/prendre", {})[0] == 200
-    assert dashboard(servers, f"/coach/conversations/{cid}/message", {"text": "Bonjour <Camille> & co !"})[0] == 200
+    assert dashboard(servers, f"/coach/conversations/{cid}/message", {"text": "Bonjour <Camille> & *co* !"})[0] == 200
+    calls = sent_messages(channel_stubs, mark, chat_id)
+    assert calls[0].params["text"].startswith("Nadia Benali, conseiller·ère de la CAE, prend le relais")
+    assert [c.params["text"] for c in calls[1:]] == ["Nadia Benali : Bonjour <Camille> & *co* !"]
+    assert all("parse_mode" not in c.params for c in calls)  # plain text
+    # The person writes: no bot answer, and nothing sent twice.
     mark = len(channel_stubs.calls)
     assert send(servers, text_update(chat_id, "vous êtes là ?"))[0] == 200
-    relayed = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
-    assert relayed[0].startswith("Nadia Benali, conseiller·ère de la CAE, prend le relais")
-    assert relayed[1:] == ["Nadia Benali : Bonjour <Camille> & co !"]  # no bot answer
+    assert sent_messages(channel_stubs, mark, chat_id) == []
+    # A failed send waits and goes once, with the person's next message.
+    channel_stubs.failing = True
+    try:
+        assert dashboard(servers, f"/coach/conversations/{cid}/message", {"text": "Un instant."})[0] == 200
+    finally:
+        channel_stubs.failing = False
+    mark = len(channel_stubs.calls)
+    assert send(servers, text_update(chat_id, "d'accord"))[0] == 200
+    assert [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)] == ["Nadia Benali : Un instant."]
     mark = len(channel_stubs.calls)
     assert dashboard(servers, f"/coach/conversations/{cid}/rendre", {})[0] == 200
+    [back] = sent_messages(channel_stubs, mark, chat_id)
+    assert back.params["text"].startswith("L'assistant automatique reprend la conversation")
+    mark = len(channel_stubs.calls)
     assert send(servers, text_update(chat_id, "bonjour"))[0] == 200
-    relayed = [c.params["text"] for c in sent_messages(channel_stubs, mark, chat_id)]
-    assert relayed[0].startswith("L'assistant automatique reprend") and relayed[1].startswith("Bonjour")
+    assert sent_messages(channel_stubs, mark, chat_id)[0].params["text"].startswith("Bonjour")
+    # The transcript has every message sent, once, with who wrote it.
+    status, html = dashboard(servers, f"/coach/conversations/{cid}")
+    assert status == 200 and html.count("Bonjour &lt;Camille&gt; &amp; *co* !") == 1
+    assert html.count("Un instant.") == 1
+
+
+def test_on_whatsapp_the_coach_messages_arrive_at_once(servers, admin, channel_stubs):
+    from bot.channels.limits import pseudonym
+    from tests.channels.test_whatsapp import bodies, send, twilio_form
+
+    number = "whatsapp:+33698765432"
+    cid = pseudonym("whatsapp", number)
+    assert send(servers, twilio_form(number, "bonjour"))[0] == 204
+    mark = len(channel_stubs.calls)
+    assert dashboard(servers, f"/coach/conversations/{cid}/prendre", {})[0] == 200
+    assert dashboard(servers, f"/coach/conversations/{cid}/message", {"text": "Bonjour, *Camille* <3"})[0] == 200
+    sent = bodies(channel_stubs, mark, number)
+    assert "prend le relais" in sent[0] and sent[1:] == ["Nadia Benali : Bonjour, *Camille* <3"]
+    assert dashboard(servers, f"/coach/conversations/{cid}/rendre", {})[0] == 200
 
 
 def test_in_the_widget_the_coach_messages_arrive_at_once(servers, admin):

@@ -138,3 +138,66 @@ def test_a_conversation_a_coach_holds_gets_no_answer_from_either_server(prod):
         db.dispose()
     answer = say(second, me, "bonjour")
     assert answer.startswith("L'assistant automatique reprend") and "Bonjour" in answer.split("\n", 1)[1]
+
+
+def test_a_coach_message_reaches_a_widget_connected_to_the_other_server(prod):
+    """The web app pushes through the first Rasa server of CAE_RASA_API_URLS; the
+    person's socket is on the second one: the rooms are shared through Redis."""
+    import asyncio
+    import base64
+
+    import socketio
+
+    from bot.accounts import create_coach
+    from bot.storage.db import Database
+
+    email, password = "scale-widget@cae.test", "un mot de passe solide"
+    db = Database(prod.database_url)
+    try:
+        create_coach(db, email, password, role="admin", name="Louise Garnier")
+    finally:
+        db.dispose()
+    auth = "Basic " + base64.b64encode(f"{email}:{password}".encode()).decode()
+
+    def coach(path: str) -> int:
+        request = urllib.request.Request(f"{prod.public_url}{path}", data=b"{}", method="POST",
+                                         headers={"Authorization": auth, "Accept": "application/json",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status
+
+    def coach_says(path: str, text_: str) -> int:
+        request = urllib.request.Request(f"{prod.public_url}{path}", data=json.dumps({"text": text_}).encode(),
+                                         method="POST", headers={"Authorization": auth, "Accept": "application/json",
+                                                                 "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status
+
+    async def scenario() -> None:
+        client = socketio.AsyncClient()
+        said: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", lambda data: said.put_nowait(data))
+        client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await client.connect(prod.rasa_url(1), headers={"Origin": prod.public_url}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": None})
+            session = await asyncio.wait_for(confirmed.get(), 30)
+            session = session.get("session_id") if isinstance(session, dict) else session
+            await client.emit("user_uttered", {"session_id": session, "message": "bonjour"})
+            assert (await asyncio.wait_for(said.get(), 60))["text"].startswith("Bonjour")
+            while not said.empty():
+                said.get_nowait()
+            page = f"/coach/conversations/{session}"
+            assert await asyncio.to_thread(coach, page + "/prendre") == 200
+            notice = await asyncio.wait_for(said.get(), 30)
+            assert "Louise Garnier" in notice["text"] and "prend le relais" in notice["text"]
+            assert await asyncio.to_thread(coach_says, page + "/message", "Je regarde votre dossier.") == 200
+            assert (await asyncio.wait_for(said.get(), 30))["text"] == "Louise Garnier : Je regarde votre dossier."
+            assert await asyncio.to_thread(coach, page + "/rendre") == 200
+            assert (await asyncio.wait_for(said.get(), 30))["text"].startswith("L'assistant automatique reprend")
+            assert said.empty()  # each message once, though both servers heard it
+        finally:
+            await client.eio.disconnect(abort=True)
+
+    asyncio.run(scenario())

@@ -25,9 +25,8 @@ logger = logging.getLogger(__name__)
 
 # Channels whose output Rasa can recreate to push a message without waiting for
 # the person's next one (Rasa's input channel names): the widget. Telegram and
-# WhatsApp conversations are keyed by a pseudonym (bot/channels/limits.py), not
-# the chat id or phone number a push would need: there, the messages go with the
-# person's next message, through the channel's own output.
+# WhatsApp conversations are keyed by a pseudonym (bot/channels/limits.py): their
+# messages are sent by bot/channels/push.py to the address kept sealed for that.
 PUSH_CHANNELS = ("socketio",)
 # How often forgotten takeovers are looked for (their timeout is a setting).
 SWEEP_SECONDS = 30.0
@@ -56,6 +55,7 @@ async def hand_back_forgotten(app: web.Application):
             try:
                 for cid in await asyncio.to_thread(takeover.end_expired, app[auth.DB_KEY]):
                     await push_now(app, cid)
+                await asyncio.to_thread(takeover.forget_old_addresses, app[auth.DB_KEY])
             except Exception:  # noqa: BLE001 - try again next time
                 logger.exception("takeover timeout sweep failed")
 
@@ -111,38 +111,82 @@ async def push(request: web.Request, cid: str) -> int:
 
 async def push_now(app: web.Application, cid: str) -> int:
     """Send the messages waiting for the person now, where the person's channel
-    allows it: Rasa's API appends them to the conversation and sends them through
-    the channel's output (``output_channel=latest``, ``execute_side_effects``).
-    The REST channel only answers requests: its messages go with the person's
-    next one (bot/rasa/speedups.py), as do those a failed push leaves. How many
-    were pushed."""
+    allows it. Telegram and WhatsApp: sent by bot/channels/push.py, then written
+    to the transcript through Rasa's API. The widget: Rasa's API appends them to
+    the conversation and sends them through the channel's output
+    (``output_channel=latest``, ``execute_side_effects``). The REST channel only
+    answers requests: its messages go with the person's next one
+    (bot/rasa/speedups.py), as do those a failed push leaves. How many were pushed."""
     import aiohttp
 
     from bot import settings
+    from bot.channels import push as direct
 
     database = app[auth.DB_KEY]
+    sent = await direct.push_pending(database, cid)  # Telegram, WhatsApp
+    if sent is not None:
+        if sent:
+            await record(cid, sent)
+        return len(sent)
     channel = await asyncio.to_thread(latest_channel, app[TRACKER_KEY], cid)
     messages = await asyncio.to_thread(takeover.pending, database, cid)
     if channel not in PUSH_CHANNELS or not messages:
         return 0
-    urls, token = settings.rasa_api_urls(), settings.rasa_api_token_for_web()
-    events = [{"event": "bot", "text": takeover.shown_text(m),
-               "metadata": {"takeover_author": m.author or "assistant"}} for m in messages]
+    token = settings.rasa_api_token_for_web()
     from urllib.parse import quote
 
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.post(f"{urls[0]}/conversations/{quote(cid, safe='')}/tracker/events",
-                                    params={"token": token, "output_channel": "latest",
-                                            "execute_side_effects": "true"}, json=events) as reply:
-                if reply.status != 200:
-                    logger.warning("takeover push refused by Rasa (%s): sent with the next message", reply.status)
-                    return 0
-    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-        logger.warning("takeover push failed (%s): sent with the person's next message", type(error).__name__)
-        return 0
+    # Any Rasa server will do: with several, they share the widget's rooms
+    # through Redis (bot/channels/socketio.py, share_rooms). The next one is
+    # tried only when one cannot be reached (nothing was appended then).
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        for url in settings.rasa_api_urls():
+            try:
+                async with session.post(f"{url}/conversations/{quote(cid, safe='')}/tracker/events",
+                                        params={"token": token, "output_channel": "latest",
+                                                "execute_side_effects": "true"}, json=_events(messages)) as reply:
+                    if reply.status != 200:
+                        logger.warning("takeover push refused by Rasa (%s): sent with the next message",
+                                       reply.status)
+                        return 0
+                    break
+            except aiohttp.ClientConnectorError:
+                continue
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                logger.warning("takeover push failed (%s): sent with the person's next message",
+                               type(error).__name__)
+                return 0
+        else:
+            logger.warning("takeover push: no Rasa server reachable, sent with the person's next message")
+            return 0
     await asyncio.to_thread(takeover.mark_delivered, database, [m.id for m in messages])
     return len(messages)
+
+
+def _events(messages: list) -> list[dict]:
+    return [{"event": "bot", "text": takeover.shown_text(m),
+             "metadata": {"takeover_author": m.author or "assistant"}} for m in messages]
+
+
+async def record(cid: str, messages: list) -> bool:
+    """Write messages sent outside Rasa into the conversation's transcript (one
+    Rasa server is enough: they share the tracker store)."""
+    import aiohttp
+    from urllib.parse import quote
+
+    from bot import settings
+
+    token = settings.rasa_api_token_for_web()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        for url in settings.rasa_api_urls():
+            try:
+                async with session.post(f"{url}/conversations/{quote(cid, safe='')}/tracker/events",
+                                        params={"token": token}, json=_events(messages)) as reply:
+                    if reply.status == 200:
+                        return True
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                continue
+    logger.warning("takeover messages sent but not written to the transcript (no Rasa server answered)")
+    return False
 
 
 def _coach_name(request: web.Request) -> str:
