@@ -9,6 +9,7 @@ follow too; the writers below set the modes themselves as well.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Union
@@ -24,10 +25,17 @@ def private_umask() -> int:
 
 
 def private_dir(path: Union[str, Path]) -> Path:
-    """Create ``path`` (and parents) if needed; ``path`` itself ends up 0700."""
+    """Create ``path`` (and parents) if needed; ``path`` itself ends up 0700.
+
+    A shared folder (sticky or writable by all, like /tmp when a database or a
+    log is put straight in it) is left as it is: closing it would lock other
+    users out of it (PostgreSQL's own user, for one)."""
     path = Path(path)
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o777 != DIR_MODE:
+    mode = path.stat().st_mode
+    if mode & (stat.S_ISVTX | stat.S_IWOTH):
+        return path
+    if mode & 0o777 != DIR_MODE:
         try:
             path.chmod(DIR_MODE)
         except PermissionError:  # not ours (e.g. a shared parent): leave it
