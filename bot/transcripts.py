@@ -527,12 +527,15 @@ def clean_tags(raw: str) -> list[str]:
 
 def save_review(db: Database, conversation_id: str, coach_id: int, tags: str, note: str,
                 reviewed: bool) -> None:
+    from bot import search  # which reads transcripts
+
     def work(s) -> None:
         review = s.get(ConversationReview, conversation_id)
         if review is None:
             review = ConversationReview(conversation_id=conversation_id)
             s.add(review)
         review.tags = ",".join(clean_tags(tags))
+        search.set_tags(s, conversation_id, clean_tags(tags))
         review.note = (note or "")[:4000]
         review.reviewed = bool(reviewed)
         review.reviewed_by = coach_id
