@@ -126,16 +126,6 @@ def refresh_index(db: Database, reader: TrackerReader) -> int:
         return len(changed)
 
 
-def set_tags(s, conversation_id: str, tags: Iterable[str]) -> None:
-    """In the caller's transaction: the review's tags, folded, for the search."""
-    row = s.get(ConversationSearch, conversation_id)
-    folded = fold(",".join(tags))[:500]
-    if row is None:
-        s.add(ConversationSearch(conversation_id=conversation_id, texts="", tags=folded, last_event_id=0))
-    else:
-        row.tags = folded
-
-
 def forget(s, conversation_ids: Iterable[str]) -> None:
     """In the caller's transaction: erasure or purge of these conversations."""
     from sqlalchemy import delete
