@@ -261,7 +261,7 @@ class Person(Base):
     erased_at = Column(UTCDateTime)
     # Name and e-mail folded (bot/text.py: lower case, no accents), what the search
     # compares: kept up to date on every ORM write (``_fold_person`` below).
-    search_text = deferred(Column(Text, nullable=False, default="", server_default=""))
+    search_text = deferred(Column(Text, nullable=False, server_default=""))
 
     bookings = relationship("Booking", back_populates="person")
 
@@ -413,7 +413,7 @@ class HandoffRequest(Base):
     handled_at = Column(UTCDateTime)
     handled_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
     # The question, the context's texts and the name, folded: what the search compares.
-    search_text = deferred(Column(Text, nullable=False, default="", server_default=""))
+    search_text = deferred(Column(Text, nullable=False, server_default=""))
 
     person = relationship("Person")
 
