@@ -11,7 +11,8 @@ against a folded copy kept in our database:
   the review tags). Rasa writes the transcripts (its tracker store, another
   database), so the texts are rebuilt before each search for the conversations
   with events past the last one indexed (the first search, or the dashboard's
-  start-up, indexes them all); the tags are set with each review; erasure and
+  start-up, indexes them all); the tags are set with each review
+  (``transcripts.save_review``); erasure and
   purge delete the row.
 
 Each word of the query must appear (in any order); the coach's scope is a

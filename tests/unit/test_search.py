@@ -141,6 +141,17 @@ def test_conversations_index_follows_the_tracker(db, folks, tmp_path):
         from bot.transcripts import save_review
         save_review(db, "conv-plain", None, "Rémunération", "", False)
         assert search.conversation_ids(db, reader, normandie, "remuneration") == {"conv-plain"}
+        # The retention purge drops old transcripts (not those linked to a person kept),
+        # and their folded copies with them.
+        from datetime import timedelta
+
+        from bot.privacy.purge import Periods, purge
+        purge(db, reader, now=utcnow() + timedelta(days=400),
+              periods=Periods(timedelta(days=180), timedelta(days=30), timedelta(days=10000)))
+        assert search.conversation_ids(db, reader, Scope(), "remuneration") == set()  # conv-plain's tag
+        assert search.conversation_ids(db, reader, Scope(), "bonjour") == {"conv-elodie"}  # kept: linked
+        with db.reader() as s:
+            assert set(s.execute(select(ConversationSearch.conversation_id)).scalars()) == {"conv-lea", "conv-elodie"}
     finally:
         reader.dispose()
 
