@@ -307,9 +307,12 @@ def requests_for(db: Database, scope: Scope, include_handled: bool = False) -> l
     if not include_handled:
         query = query.where(HandoffRequest.status == HANDOFF_OPEN)
     with db.reader() as s:
-        return [RequestRecord(r.id, r.created_at, r.reason, r.email, r.phone, r.conversation_id, r.status,
-                              r.name, r.context)
-                for r in s.execute(query).scalars()]
+        return [record(r) for r in s.execute(query).scalars()]
+
+
+def record(r: HandoffRequest) -> RequestRecord:
+    return RequestRecord(r.id, r.created_at, r.reason, r.email, r.phone, r.conversation_id, r.status,
+                         r.name, r.context)
 
 
 def mark_handled(db: Database, scope: Scope, request_id: int, coach_id: int) -> None:

@@ -22,6 +22,7 @@ from bot.booking import service
 from bot.curriculum import service as curriculum
 from bot.errors import UserError
 from bot.scope import OutOfScope, Scope
+from bot.text import fold
 from bot.storage.db import Database
 from bot.storage.models import (
     SESSION_PLANNED, Booking, Coach, ConversationLink, EligibilityOutcome, InfoSession, Person, PersonNote,
@@ -163,16 +164,10 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_people(db: Database, scope: Scope, query: str, limit: int = SEARCH_LIMIT) -> list[PersonRecord]:
-    """The people in scope whose name, e-mail, phone or a booking reference
-    matches ``query`` (each word in the name or e-mail; case ignored), in SQL."""
-    query = " ".join(str(query or "").split())[:MAX_QUERY]
-    if not query:
-        return list_people(db, scope)[:limit]
-    conditions = [and_(*[or_(func.lower(Person.first_name).like(_like(w), escape="\\"),
-                             func.lower(Person.last_name).like(_like(w), escape="\\"),
-                             func.lower(Person.email).like(_like(w), escape="\\"))
-                         for w in query.lower().split()])]
+def _search_condition(query: str):
+    """Each folded word in the name or e-mail (``person.search_text``: case and
+    accents ignored), or the digits in the phone, or a booking reference."""
+    conditions = [and_(*[Person.search_text.like(_like(w), escape="\\") for w in fold(query).split()])]
     digits = _digits_pattern(query)
     if digits:
         phone = func.replace(func.replace(func.replace(func.replace(func.replace(
@@ -182,13 +177,31 @@ def search_people(db: Database, scope: Scope, query: str, limit: int = SEARCH_LI
     if len(reference) >= 4:
         conditions.append(Person.id.in_(select(Booking.person_id).where(
             Booking.reference.like(_like(reference), escape="\\"))))
+    return or_(*conditions)
+
+
+def search_people(db: Database, scope: Scope, query: str, limit: int = SEARCH_LIMIT) -> list[PersonRecord]:
+    """The people in scope whose name, e-mail, phone or a booking reference
+    matches ``query`` (each word in the name or e-mail; case and accents
+    ignored: "lea" finds "Léa"), in SQL."""
+    return search_people_counted(db, scope, query, limit)[0]
+
+
+def search_people_counted(db: Database, scope: Scope, query: str,
+                          limit: int = SEARCH_LIMIT) -> tuple[list[PersonRecord], int]:
+    """``search_people`` and how many match in all."""
+    query = " ".join(str(query or "").split())[:MAX_QUERY]
+    if not query:
+        everyone = list_people(db, scope)
+        return everyone[:limit], len(everyone)
+    where = (Person.erased_at.is_(None), scope.person_condition(Person.id), _search_condition(query))
     count = (select(func.count()).select_from(Booking).where(Booking.person_id == Person.id)
              .correlate(Person).scalar_subquery())
-    statement = (select(Person, count)
-                 .where(Person.erased_at.is_(None), scope.person_condition(Person.id), or_(*conditions))
+    statement = (select(Person, count).where(*where)
                  .order_by(Person.last_name, Person.first_name, Person.id).limit(limit))
     with db.reader() as s:
-        return [_record(person, n) for person, n in s.execute(statement)]
+        total = s.execute(select(func.count()).select_from(Person).where(*where)).scalar_one()
+        return [_record(person, n) for person, n in s.execute(statement)], total
 
 
 # --------------------------------------------------------------------------- actions

@@ -29,7 +29,10 @@ from sqlalchemy import (
 from bot import settings
 from bot.answering import DOUBT_CONFIDENCE, DOUBT_MARGIN, topic_ranking
 from bot.storage.db import Database
-from bot.storage.models import ConversationReview, EligibilityOutcome, HandoffRequest, utcnow
+from bot.storage.models import (
+    ConversationReview, ConversationSearch, EligibilityOutcome, HandoffRequest, utcnow,
+)
+from bot.text import fold
 
 FALLBACK_ACTIONS = {"action_fallback_choices", "action_default_fallback"}
 FAQ_ACTIONS = {"action_answer_faq", "action_answer_topic"}
@@ -533,6 +536,11 @@ def save_review(db: Database, conversation_id: str, coach_id: int, tags: str, no
             review = ConversationReview(conversation_id=conversation_id)
             s.add(review)
         review.tags = ",".join(clean_tags(tags))
+        # The search reads the tags folded (bot/search.py).
+        index = s.get(ConversationSearch, conversation_id) or ConversationSearch(
+            conversation_id=conversation_id, texts="", last_event_id=0)
+        index.tags = fold(review.tags)[:500]
+        s.add(index)
         review.note = (note or "")[:4000]
         review.reviewed = bool(reviewed)
         review.reviewed_by = coach_id

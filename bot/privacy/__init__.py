@@ -28,7 +28,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, or_, select, update
 
-from bot import conversation_cae, settings, training_examples
+from bot import conversation_cae, search, settings, training_examples
 from bot.booking import service as booking
 from bot.eligibility import SITUATIONS
 from bot.handoff import context_lines
@@ -243,6 +243,7 @@ def erase_scope(db: Database, reader: TrackerReader, scope: Scope,
             EligibilityOutcome.conversation_id.in_(conversations),
             EligibilityOutcome.person_id.in_(people))))
         s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(conversations)))
+        search.forget(s, conversations)  # the folded texts the search reads
         conversation_cae.forget(s, conversations)
         s.execute(delete(ConversationLink).where(or_(
             ConversationLink.conversation_id.in_(conversations),

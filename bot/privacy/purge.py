@@ -18,7 +18,7 @@ from typing import Optional
 
 from sqlalchemy import delete, func, select, update
 
-from bot import conversation_cae, settings, training_examples
+from bot import conversation_cae, search, settings, training_examples
 from bot.privacy import erase_person
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -90,6 +90,7 @@ def purge(db: Database, reader: TrackerReader, now: Optional[datetime] = None,
                           .values(conversation_id=None))
                 s.execute(delete(HandoffRequest).where(HandoffRequest.conversation_id.in_(old)))
                 s.execute(delete(ConversationReview).where(ConversationReview.conversation_id.in_(old)))
+                search.forget(s, old)
                 conversation_cae.forget(s, old)
                 s.execute(delete(ExportKey).where(ExportKey.conversation_id.in_(old)))
                 s.execute(delete(ChannelAddress).where(ChannelAddress.conversation_id.in_(old)))

@@ -6,10 +6,12 @@ feature uses it too.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from sqlalchemy import (
     Boolean,
+    event,
     CheckConstraint,
     Column,
     DateTime,
@@ -24,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, deferred, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.text import fold
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -255,6 +259,9 @@ class Person(Base):
     consent_at = Column(UTCDateTime)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     erased_at = Column(UTCDateTime)
+    # Name and e-mail folded (bot/text.py: lower case, no accents), what the search
+    # compares: kept up to date on every ORM write (``_fold_person`` below).
+    search_text = deferred(Column(Text, nullable=False, server_default=""))
 
     bookings = relationship("Booking", back_populates="person")
 
@@ -405,6 +412,8 @@ class HandoffRequest(Base):
     status = Column(String(10), nullable=False, default=HANDOFF_OPEN, server_default=HANDOFF_OPEN)
     handled_at = Column(UTCDateTime)
     handled_by = Column(Integer, ForeignKey("coach.id", ondelete="SET NULL"))
+    # The question, the context's texts and the name, folded: what the search compares.
+    search_text = deferred(Column(Text, nullable=False, server_default=""))
 
     person = relationship("Person")
 
@@ -599,3 +608,60 @@ class ChannelAddress(Base):
     channel = Column(String(32), nullable=False)
     sealed = Column(String(1000), nullable=False)
     seen_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+# --------------------------------------------------------------------------- search
+
+
+class SavedFilter(Base):
+    """A coach's named set of filters of the conversation list (the query string
+    of ``/coach/conversations``, known keys only). Goes with the account."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("coach_id", "name"),)
+
+    id = Column(Integer, primary_key=True)
+    coach_id = Column(Integer, ForeignKey("coach.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(String(100), nullable=False)
+    query = Column(String(2000), nullable=False, default="")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ConversationSearch(Base):
+    """One conversation (tracker sender id) as the search reads it: its sender id and
+    the person's messages (``texts``) and the coaches' tags, folded. ``texts`` is
+    rebuilt from the tracker store for the conversations with events past the last
+    one indexed (bot/search.py), ``tags`` on every review; erasure and purge delete
+    the row."""
+
+    __tablename__ = "conversation_search"
+
+    conversation_id = Column(String(255), primary_key=True)
+    texts = Column(Text, nullable=False, default="")
+    tags = Column(String(500), nullable=False, default="")
+    last_event_id = Column(Integer, nullable=False, default=0, index=True)
+
+
+def person_search_text(first_name, last_name, email) -> str:
+    return fold(" ".join(str(v) for v in (first_name, last_name, email) if v))
+
+
+def request_search_text(reason, context, name) -> str:
+    try:
+        values = json.loads(context) if context else {}
+    except ValueError:
+        values = {}
+    parts = [reason, name] + (list(values.values()) if isinstance(values, dict) else [])
+    return fold(" ".join(str(v) for v in parts if v))
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _fold_person(_mapper, _connection, person: Person) -> None:
+    person.search_text = person_search_text(person.first_name, person.last_name, person.email)
+
+
+@event.listens_for(HandoffRequest, "before_insert")
+@event.listens_for(HandoffRequest, "before_update")
+def _fold_request(_mapper, _connection, request: HandoffRequest) -> None:
+    request.search_text = request_search_text(request.reason, request.context, request.name)

@@ -12,7 +12,8 @@ from bot.booking import service
 from bot.booking.coach import mark_attendance
 from bot.handoff import create_request
 from bot.settings import ROOT
-from bot.storage.models import Booking
+from bot.saved_filters import save_filter
+from bot.storage.models import Booking, Coach
 from tests.channels.test_widget_browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
 from tests.web.conftest import PASSWORD, start_session
 from tests.web.test_dashboard_browser import dashboard  # noqa: F401 (fixture)
@@ -40,8 +41,13 @@ def coach_pages(web_db) -> tuple[dict[str, str], dict[str, str]]:
         person_id, other = (s.execute(select(Booking.person_id).where(Booking.reference == ref)).scalar_one()
                             for ref in (present.reference, upcoming.reference))
     assert person_id == other
+    with web_db.reader() as s:
+        rouen_coach = s.execute(select(Coach.id).where(Coach.email == "rouen@cae.test")).scalar_one()
+    save_filter(web_db, rouen_coach, "Non compris d'hier", "repli=oui")
     pages = {
         "conversations": "/coach/conversations",
+        "conversations filtered": "/coach/conversations?repli=oui",
+        "search": "/coach/recherche?q=lea",
         "conversation": "/coach/conversations/conv-fallback",
         "handoffs": "/coach/handoffs?tout=oui",
         "people": "/coach/people",
@@ -117,6 +123,13 @@ def test_every_dashboard_page_is_accessible_at_1280_and_390_px(dashboard, web_db
             assert cell.get_attribute("data-label") == "Conversation"
             assert cell.evaluate("e => getComputedStyle(e.parentElement).display") == (
                 "block" if width < 600 else "table-row")
+            # The filters are folded on a phone (one line before the list), open on a wide screen.
+            filters = coach.locator("#filters-box")
+            assert filters.evaluate("e => e.open") == (width >= 600)
+            if width < 600:
+                assert coach.locator("#conversations").bounding_box()["y"] < 600
+                coach.locator("#filters-box > summary").click()
+                assert coach.locator("#filters select[name=repli]").is_visible()
             if width < 600:  # the attendance buttons are on screen and name their row
                 coach.goto(dashboard + pages["session"])
                 button = coach.get_by_role("button", name="Absent : Léa Martin")

@@ -12,7 +12,8 @@ one module per subject:
   sign-in sheet, sessions "à clore" and no-show rates;
 - ``exports``: the CSV files;
 - ``cae_profiles``: the profile of the coach's CAE (admins edit it);
-- ``takeover``: a coach takes a conversation over live (bot/takeover.py).
+- ``takeover``: a coach takes a conversation over live (bot/takeover.py);
+- ``search``: one search across conversations, people and requests (bot/search.py).
 
 Handlers parse the request, call the domain (bot/…, which applies the coach's
 scope in SQL: bot/scope.py) and render. Every page needs a login except the
@@ -29,14 +30,16 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot import labels, transcripts
+from bot import search as search_index
+from bot.web import auth
 from bot.web.dashboard import (
-    cae_profiles, common, conversations, exports, handoffs, login, people, session_tools, sessions,
+    cae_profiles, common, conversations, exports, handoffs, login, people, search, session_tools, sessions,
     takeover,
 )
 from bot.web.dashboard.common import TRACKER_KEY
 
 SUBJECTS = (login, conversations, handoffs, people, sessions, session_tools, exports, cae_profiles,
-            takeover)
+            takeover, search)
 # The start-up build of the conversations' summary cache: {"future": …} once started.
 WARMUP_KEY = web.AppKey("summary_warmup", dict)
 
@@ -69,15 +72,21 @@ async def _warm_summaries(app: web.Application) -> None:
     it; a list asked meanwhile waits for the build under way, then only reads what
     was added since."""
     reader = app[TRACKER_KEY]
-    app[WARMUP_KEY]["future"] = asyncio.get_running_loop().run_in_executor(None, _build_summaries, reader)
+    app[WARMUP_KEY]["future"] = asyncio.get_running_loop().run_in_executor(
+        None, _build_summaries, reader, app.get(auth.DB_KEY))
 
 
-def _build_summaries(reader: transcripts.TrackerReader) -> Any:
+def _build_summaries(reader: transcripts.TrackerReader, db=None) -> Any:
     try:
         if reader.store_exists():
             reader.cache.summaries(reader)
     except Exception:  # the list page builds it again and shows the error, if any
         logger.warning("conversation summaries not built at start", exc_info=True)
+    try:  # the search's index of the transcripts (bot/search.py), the same way
+        if db is not None and reader.store_exists():
+            search_index.refresh_index(db, reader)
+    except Exception:
+        logger.warning("conversation search index not refreshed at start", exc_info=True)
 
 
 async def _dispose_tracker(app: web.Application) -> None:

@@ -33,3 +33,13 @@
     });
   });
 })();
+
+// The conversation list's filters take ~600 px on a phone: folded there (a
+// <details>, open on wider screens and whenever a saved filter's name is refused).
+(function () {
+  "use strict";
+  var box = document.getElementById("filters-box");
+  if (box && window.matchMedia("(max-width: 600px)").matches && !document.getElementById("filter-error")) {
+    box.removeAttribute("open");
+  }
+})();
