@@ -16,9 +16,7 @@ from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
 
-USE_KNOWN_EMAIL_BUTTON = {"title": "Oui, à cette adresse", "payload": "oui"}
-USE_KNOWN_PHONE_BUTTON = {"title": "Oui, à ce numéro", "payload": "oui"}
-ANONYMOUS_BUTTON = {"title": "Rester anonyme", "payload": "non"}
+# The follow-ups after the request, by who the person is.
 WHERE_AM_I_BUTTON = {"title": "Où en suis-je ?", "payload": "/where_am_i"}
 CHANGE_BOOKING_BUTTON = {"title": "Changer de réunion", "payload": "/change_booking"}
 BOOK_BUTTON = {"title": "M'inscrire à une réunion", "payload": "/book_session"}
@@ -45,11 +43,9 @@ class ActionAskHandoffContact(Action):
         if not known:
             dispatcher.utter_message(response="utter_ask_handoff_contact")
             return []
-        email = bool(known.get("email"))
         dispatcher.utter_message(
-            response="utter_ask_handoff_known_email" if email else "utter_ask_handoff_known_phone",
-            masked_contact=masked_contact(known),
-            buttons=[USE_KNOWN_EMAIL_BUTTON if email else USE_KNOWN_PHONE_BUTTON, ANONYMOUS_BUTTON])
+            response="utter_ask_handoff_known_email" if known.get("email") else "utter_ask_handoff_known_phone",
+            masked_contact=masked_contact(known))
         return []
 
 

@@ -20,9 +20,6 @@ logger = logging.getLogger(__name__)
 PERSONAL_SLOTS = ["first_name", "last_name", "email", "phone", "booking_reference", "handoff_contact",
                   "activity_description", "activity_label", "situation", "link_proof", "link_email_code",
                   "booking_where"]
-ERASE_BUTTON = {"title": "Supprimer mes données", "payload": "/erase_my_data"}
-LINK_BUTTON = {"title": "Relier mon dossier", "payload": "/link_account"}
-CONFIRM_BUTTONS = [{"title": "Oui, tout effacer", "payload": "Oui"}, {"title": "Non", "payload": "Non"}]
 
 
 class ActionMyData(Action):
@@ -51,9 +48,9 @@ class ActionMyData(Action):
                                 + (f", {p['phone']}" if p.get("phone") else ""),
                         bookings=len(document.get("bookings") or []),
                         modules=len((document.get("training") or {}).get("modules") or []))
-            dispatcher.utter_message(response="utter_my_data_person", buttons=[ERASE_BUTTON], **held)
+            dispatcher.utter_message(response="utter_my_data_person", **held)
         else:
-            dispatcher.utter_message(response="utter_my_data_anonymous", buttons=[ERASE_BUTTON, LINK_BUTTON], **held)
+            dispatcher.utter_message(response="utter_my_data_anonymous", **held)
         return []
 
 
@@ -64,8 +61,7 @@ class ActionAskEraseConfirmed(Action):
     async def run(self, dispatcher, tracker, domain):
         person = identity.linked_person(get_database(), tracker.sender_id, proven_only=False)
         dispatcher.utter_message(
-            response="utter_ask_erase_linked" if person is not None else "utter_ask_erase_anonymous",
-            buttons=CONFIRM_BUTTONS)
+            response="utter_ask_erase_linked" if person is not None else "utter_ask_erase_anonymous")
         return []
 
 

@@ -1,6 +1,6 @@
 """Helpers shared by the tests: talk to the running servers (``chat``, ``tracker``),
 wait on a condition with a deadline (``eventually``) and read what the actions
-say through the domain's responses (``rendered_texts``)."""
+say through the domain's responses (``rendered_texts``, ``rendered_buttons``)."""
 from __future__ import annotations
 
 import asyncio
@@ -92,3 +92,17 @@ def rendered_texts(dispatcher, domain_path: Union[str, Path, None] = None,
         assert "0[" not in text, f"{name}: Rasa would not fill {text!r}"
         texts.append(text)
     return texts
+
+
+def rendered_buttons(dispatcher, domain_path: Union[str, Path, None] = None) -> list[list[dict]]:
+    """The buttons of each message as Rasa sends them: the response's own
+    buttons (first variation without a condition), then those the action passed."""
+    responses = domain_responses(domain_path)
+    buttons = []
+    for message in dispatcher.messages:
+        own: list = []
+        if message.get("response"):
+            variations = responses[message["response"]]
+            own = next((v for v in variations if not v.get("condition")), variations[0]).get("buttons") or []
+        buttons.append(list(own) + list(message.get("buttons") or []))
+    return buttons

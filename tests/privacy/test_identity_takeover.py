@@ -30,7 +30,7 @@ from bot.privacy.links import check_export_token, export_token
 from bot.storage.models import Booking, HandoffRequest, Person, utcnow
 from bot.transcripts import TrackerReader
 from tests.privacy.test_privacy import save_conversation
-from tests.support import rendered_texts
+from tests.support import rendered_buttons, rendered_texts
 
 ALICE_EMAIL, ALICE_PHONE, ALICE_OTHER_PHONE = "alice.martin@exemple.fr", "+33 6 11 22 33 44", "+33 7 55 66 77 88"
 
@@ -100,6 +100,7 @@ async def test_booking_with_someone_elses_email_reaches_nothing_of_theirs(world)
     # "Quelles données avez-vous sur moi ?" in Mallory's conversation.
     dispatcher, _ = await run(ActionMyData(), "conv-mallory")
     [shown] = rendered_texts(dispatcher)
+    assert [b["payload"] for b in rendered_buttons(dispatcher)[0]] == ["/erase_my_data"]
     document = json.dumps(export_data(db, reader, "conv-mallory"), ensure_ascii=False)
     for secret in (ALICE_PHONE, ALICE_OTHER_PHONE, "Martin", alice_ref, "graphisme", "conv-alice",
                    "je m'appelle Alice"):

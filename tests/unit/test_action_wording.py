@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.support import domain_responses, rendered_texts
+from tests.support import domain_responses, rendered_buttons, rendered_texts
 
 ACTIONS = Path(__file__).resolve().parents[2] / "actions"
 # actions/booking.py is being moved to responses separately (helper "wording").
@@ -55,3 +55,11 @@ def test_rendered_texts_fill_the_variables_and_refuse_a_missing_one():
     dispatcher.utter_message(response="utter_objective_done")
     with pytest.raises(AssertionError, match="objective_title"):
         rendered_texts(dispatcher)
+
+
+def test_rendered_buttons_are_the_responses_then_the_actions():
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(response="utter_ask_erase_anonymous", buttons=[{"title": "Aide", "payload": "/help"}])
+    dispatcher.utter_message(response="utter_erase_done")
+    assert [[b["payload"] for b in buttons] for buttons in rendered_buttons(dispatcher)] == [
+        ["Oui", "Non", "/help"], []]

@@ -13,7 +13,7 @@ from actions.handoff import ActionAskHandoffContact, ActionHandoffRequest, Valid
 from bot.booking import service
 from bot.handoff import KNOWN_CONTACT, context_lines, conversation_context, last_question
 from bot.storage.models import HandoffRequest, InfoSession
-from tests.support import rendered_texts
+from tests.support import rendered_buttons, rendered_texts
 
 
 def user(text, intent):
@@ -108,7 +108,8 @@ async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
     ask = CollectingDispatcher()
     await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-booked"), {})
     assert "n***@e***.fr" in rendered_texts(ask)[0] and "nadia.benali" not in rendered_texts(ask)[0]
-    assert [b["payload"] for b in ask.messages[0]["buttons"]] == ["oui", "non"]
+    assert [b["payload"] for b in rendered_buttons(ask)[0]] == ["oui", "non"]
+    assert rendered_buttons(ask)[0][0]["title"] == "Oui, à cette adresse"
     slot = await ValidateHandoffForm().validate_handoff_contact(
         "oui", CollectingDispatcher(), tracker({}, [], sender="conv-booked"), {})
     assert slot == {"handoff_contact": KNOWN_CONTACT}
