@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import ADVISOR_BUTTON, OFFER_ADVISOR, misunderstood_before
+from bot.answering import ADVISOR_BUTTON, misunderstood_before
 from bot.caes.chat import cae_from_metadata
 from bot.faq import topic_titles
 from bot.privacy.notice import RetentionDays, privacy_page_url
@@ -46,7 +46,7 @@ def propose_choices(
     offers a coach first (bot/answering.py)."""
     choices = suggest(parse_data, topic_titles=titles)
     if events and misunderstood_before(events):
-        dispatcher.utter_message(text=OFFER_ADVISOR,
+        dispatcher.utter_message(response="utter_offer_advisor",
                                  buttons=[ADVISOR_BUTTON] + [c.as_button() for c in choices])
     elif choices:
         buttons = [c.as_button() for c in choices] + [TALK_TO_A_PERSON]

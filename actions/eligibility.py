@@ -1,4 +1,5 @@
-"""The eligibility check in the chat: a form, then the verdict with its reasons."""
+"""The eligibility check in the chat: a form, then the verdict with its reasons
+(built by bot/eligibility/dialogue.py, said through the domain's responses)."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,8 @@ from bot.eligibility.outcomes import record_outcome
 from bot.storage.db import get_database
 from actions.faq import answer_several_questions
 from bot.answering import decide_topic
-from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, understood, verdict_message
+from bot.eligibility.dialogue import (as_flag, looks_like_correction, parse_situation, understood, verdict_message,
+                                      with_notes)
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if value is None:  # reset by a correction of the activity: ask again
             return {"activity_confirmed": None}
         if value is False:
-            dispatcher.utter_message(text="D'accord, reprenons.")
+            dispatcher.utter_message(response="utter_eligibility_restart")
             return {"activity_confirmed": None, "activity_description": None, "activity_label": None}
         return {"activity_confirmed": True}
 
@@ -139,12 +141,9 @@ class ActionEligibilityVerdict(Action):
             cae_excludes=profile.excluded_categories if profile else (),
         )
         verdict = assessed.to_dict()
-        message = verdict_message(verdict)
-        headline, lines = verdict_notes(assessed, profile, profiles.values())
-        if headline or lines:
-            text = message["text"].split("\n")
-            message["text"] = "\n".join(([headline] if headline else text[:1]) + text[1:] + lines)
-        dispatcher.utter_message(**message)
+        message = with_notes(verdict_message(verdict), *verdict_notes(assessed, profile, profiles.values()))
+        dispatcher.utter_message(response="utter_eligibility_verdict", verdict=message["text"],
+                                 buttons=message["buttons"])
         try:
             record_outcome(get_database(), verdict, tracker.sender_id,
                            channel=tracker.get_latest_input_channel(),

@@ -1,5 +1,6 @@
 """Talk to a person: a request in the coaches' inbox, with contact details only
-if given, and what the assistant understood (bot/handoff.py)."""
+if given, and what the assistant understood (bot/handoff.py; the wording is in
+the domain's responses)."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +15,11 @@ from bot.handoff import (KNOWN_CONTACT, NO_CONTACT, USE_KNOWN_WORDS, conversatio
 from bot.storage.db import get_database
 
 logger = logging.getLogger(__name__)
+
+# The follow-ups after the request, by who the person is.
+WHERE_AM_I_BUTTON = {"title": "Où en suis-je ?", "payload": "/where_am_i"}
+CHANGE_BOOKING_BUTTON = {"title": "Changer de réunion", "payload": "/change_booking"}
+BOOK_BUTTON = {"title": "M'inscrire à une réunion", "payload": "/book_session"}
 
 
 def known_contact(tracker) -> Optional[dict]:
@@ -37,14 +43,9 @@ class ActionAskHandoffContact(Action):
         if not known:
             dispatcher.utter_message(response="utter_ask_handoff_contact")
             return []
-        where = "cette adresse" if known.get("email") else "ce numéro"
         dispatcher.utter_message(
-            text=("Je transmets votre demande à un chargé d'accompagnement de la CAE. Il peut vous "
-                  f"recontacter à {where}, que vous nous avez déjà donné : {masked_contact(known)}. "
-                  "Répondez « oui » pour cela, tapez un autre e-mail ou téléphone, "
-                  "ou « non » et il lira simplement notre échange."),
-            buttons=[{"title": f"Oui, à {where}", "payload": "oui"},
-                     {"title": "Rester anonyme", "payload": "non"}])
+            response="utter_ask_handoff_known_email" if known.get("email") else "utter_ask_handoff_known_phone",
+            masked_contact=masked_contact(known))
         return []
 
 
@@ -58,8 +59,7 @@ class ValidateHandoffForm(FormValidationAction):
             return {"handoff_contact": KNOWN_CONTACT}
         contact = parse_contact(text)
         if contact is None:
-            dispatcher.utter_message(text="Je n'ai pas reconnu d'adresse e-mail ni de numéro. "
-                                          "Tapez l'un ou l'autre, ou « non » pour rester anonyme.")
+            dispatcher.utter_message(response="utter_handoff_contact_not_understood")
             return {"handoff_contact": None}
         # The whole answer when it holds a contact: the action keeps the rest as a note.
         return {"handoff_contact": text[:400] if contact else NO_CONTACT}
@@ -87,28 +87,23 @@ class ActionHandoffRequest(Action):
                            cae_id=cae_id_of(tracker.get_slot("cae")))
         except Exception:  # noqa: BLE001
             logger.exception("could not store the handoff request")
-            dispatcher.utter_message(text="Désolé, je n'ai pas pu transmettre votre demande. "
-                                          "Réessayez dans quelques minutes.")
+            dispatcher.utter_message(response="utter_handoff_failed")
             return [SlotSet("handoff_contact", None)]
         # Follow-ups that fit who the person is: no information session for
         # someone already booked or already in a CAE (a proven link).
         in_a_cae = bool(known and known.get("proven"))
         booked = context.get("booking") == "booked" or bool(known)
         if email or phone:
-            text = ("C'est transmis : un chargé d'accompagnement de la CAE va lire notre échange et "
-                    "vous recontacter. En attendant, je reste à votre disposition.")
+            response = "utter_handoff_sent"
         elif booked or in_a_cae:
-            text = ("C'est transmis : un chargé d'accompagnement lira notre échange. Sans coordonnées, "
-                    "il ne pourra pas vous recontacter ici ; vous pourrez lui en parler de vive voix.")
+            response = "utter_handoff_sent_anonymous_known"
         else:
-            text = ("C'est transmis : un chargé d'accompagnement lira notre échange. Comme vous "
-                    "n'avez pas laissé de coordonnées, il ne pourra pas vous recontacter : pensez "
-                    "à vous inscrire à une réunion d'information pour le rencontrer.")
+            response = "utter_handoff_sent_anonymous"
         if in_a_cae:
-            buttons = [{"title": "Où en suis-je ?", "payload": "/where_am_i"}]
+            buttons = [WHERE_AM_I_BUTTON]
         elif booked:
-            buttons = [{"title": "Changer de réunion", "payload": "/change_booking"}]
+            buttons = [CHANGE_BOOKING_BUTTON]
         else:
-            buttons = [{"title": "M'inscrire à une réunion", "payload": "/book_session"}]
-        dispatcher.utter_message(text=text, buttons=buttons)
+            buttons = [BOOK_BUTTON]
+        dispatcher.utter_message(response=response, buttons=buttons)
         return [SlotSet("handoff_contact", None)]

@@ -1,4 +1,5 @@
-""""Quelles données avez-vous sur moi ?" and "supprimez mes données"."""
+""""Quelles données avez-vous sur moi ?" and "supprimez mes données" (thin adapters
+over bot.privacy; the wording is in the domain's responses)."""
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,6 @@ logger = logging.getLogger(__name__)
 PERSONAL_SLOTS = ["first_name", "last_name", "email", "phone", "booking_reference", "handoff_contact",
                   "activity_description", "activity_label", "situation", "link_proof", "link_email_code",
                   "booking_where"]
-SORRY = "Désolé, je n'ai pas pu traiter votre demande. Réessayez dans quelques minutes."
 
 
 class ActionMyData(Action):
@@ -33,30 +33,24 @@ class ActionMyData(Action):
             document = export_data(db, reader, tracker.sender_id)
         except Exception:  # noqa: BLE001
             logger.exception("export failed")
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(response="utter_privacy_failed")
             return []
         finally:
             reader.dispose()
-        lines = []
+        held = {"messages": sum(1 for m in document["messages"] if m["from"] == YOU),
+                "handoff_requests": len(document["handoff_requests"]),
+                "eligibility_checks": len(document["eligibility_outcomes"]),
+                "link_hours": f"{link_lifetime().total_seconds() / 3600:g}",
+                "export_url": export_url(db, tracker.sender_id, page=True)}
         if "person" in document:
             p = document["person"]
-            lines.append(f"- vos coordonnées : {p['first_name']} {p['last_name']}, {p['email']}"
-                         + (f", {p['phone']}" if p.get("phone") else ""))
-            lines.append(f"- vos inscriptions aux réunions : {len(document.get('bookings') or [])}")
-            lines.append(f"- votre parcours de formation : {len((document.get('training') or {}).get('modules') or [])} module(s)")
-        lines.append(f"- vos messages avec moi : {sum(1 for m in document['messages'] if m['from'] == YOU)}")
-        lines.append(f"- vos demandes de contact : {len(document['handoff_requests'])}")
-        lines.append(f"- vos vérifications d'éligibilité : {len(document['eligibility_outcomes'])}")
-        text = ("Voici ce que nous gardons vous concernant :\n" + "\n".join(lines)
-                + f"\nTout le détail, lisible et imprimable, avec vos conversations (lien valable "
-                  f"{link_lifetime().total_seconds() / 3600:g} h ; la page donne aussi un fichier JSON) : "
-                  f"{export_url(db, tracker.sender_id, page=True)}")
-        buttons = [{"title": "Supprimer mes données", "payload": "/erase_my_data"}]
-        if "person" not in document:
-            text += ("\nSi vous nous avez donné vos coordonnées dans une autre conversation, reliez "
-                     "d'abord votre dossier avec votre e-mail.")
-            buttons.append({"title": "Relier mon dossier", "payload": "/link_account"})
-        dispatcher.utter_message(text=text, buttons=buttons)
+            held.update(contact=f"{p['first_name']} {p['last_name']}, {p['email']}"
+                                + (f", {p['phone']}" if p.get("phone") else ""),
+                        bookings=len(document.get("bookings") or []),
+                        modules=len((document.get("training") or {}).get("modules") or []))
+            dispatcher.utter_message(response="utter_my_data_person", **held)
+        else:
+            dispatcher.utter_message(response="utter_my_data_anonymous", **held)
         return []
 
 
@@ -66,12 +60,8 @@ class ActionAskEraseConfirmed(Action):
 
     async def run(self, dispatcher, tracker, domain):
         person = identity.linked_person(get_database(), tracker.sender_id, proven_only=False)
-        what = ("vos coordonnées, vos inscriptions à venir (elles seront annulées), votre parcours "
-                "de formation, vos demandes et nos conversations" if person is not None
-                else "nos échanges dans cette conversation, vos demandes et vos vérifications")
         dispatcher.utter_message(
-            text=f"Je vais effacer définitivement {what}. Confirmez-vous ?",
-            buttons=[{"title": "Oui, tout effacer", "payload": "Oui"}, {"title": "Non", "payload": "Non"}])
+            response="utter_ask_erase_linked" if person is not None else "utter_ask_erase_anonymous")
         return []
 
 
@@ -81,17 +71,16 @@ class ActionEraseData(Action):
 
     async def run(self, dispatcher, tracker, domain):
         if tracker.get_slot("erase_confirmed") is not True:
-            dispatcher.utter_message(text="D'accord, je ne supprime rien.")
+            dispatcher.utter_message(response="utter_erase_cancelled")
             return [SlotSet("erase_confirmed", None)]
         reader = TrackerReader()
         try:
             erase_data(get_database(), reader, tracker.sender_id)
         except Exception:  # noqa: BLE001
             logger.exception("erasure failed")
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(response="utter_privacy_failed")
             return [SlotSet("erase_confirmed", None)]
         finally:
             reader.dispose()
-        dispatcher.utter_message(text="C'est fait : vos données ont été effacées. Vous pouvez continuer à "
-                                      "me poser vos questions, de façon anonyme.")
+        dispatcher.utter_message(response="utter_erase_done")
         return [SlotSet(slot, None) for slot in PERSONAL_SLOTS + ["erase_confirmed"]]

@@ -55,12 +55,10 @@ def topic_ranking(parse_data: Mapping[str, Any], retrieval_intent: str = "faq") 
 
 # The assistant's answers meaning "I did not understand" (response names, and
 # the start of their texts for events that carry no response name).
-MISUNDERSTOOD_RESPONSES = ("utter_did_you_mean", "utter_ask_rephrase")
+# After two misunderstandings in a row, the assistant offers a person (utter_offer_advisor).
+MISUNDERSTOOD_RESPONSES = ("utter_did_you_mean", "utter_ask_rephrase", "utter_offer_advisor")
 MISUNDERSTOOD_TEXTS = ("Je ne suis pas sûr d'avoir bien compris", "Je n'ai pas bien compris votre message",
                        "Je ne vous comprends toujours pas")
-# After two misunderstandings in a row, the assistant offers a person.
-OFFER_ADVISOR = ("Je ne vous comprends toujours pas, désolé. Un conseiller ou une conseillère de la CAE "
-                 "peut vous répondre : voulez-vous lui parler ?")
 ADVISOR_BUTTON = {"title": "Parler à un conseiller", "payload": "/human_handoff"}
 
 

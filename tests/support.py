@@ -1,13 +1,18 @@
-"""Helpers shared by the tests: talk to the running servers (``chat``, ``tracker``)
-and wait on a condition with a deadline (``eventually``)."""
+"""Helpers shared by the tests: talk to the running servers (``chat``, ``tracker``),
+wait on a condition with a deadline (``eventually``) and read what the actions
+say through the domain's responses (``rendered_texts``, ``rendered_buttons``)."""
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Callable, Optional, Union
+
+import yaml
 
 
 def chat(target: Union[str, object], sender: str, text: str, cae: Optional[str] = None,
@@ -42,3 +47,62 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0, what: str
     while not check():
         assert time.monotonic() < deadline, f"{what}: not reached within {timeout} s"
         await asyncio.sleep(step)
+
+
+# --------------------------------------------------------------------------- rendered responses
+
+ROOT = Path(__file__).resolve().parents[1]
+_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")  # Rasa's interpolator (rasa/core/nlg/interpolator.py)
+
+
+def domain_responses(domain_path: Optional[Path] = None) -> dict:
+    """Every response of the domain: one file, or every YAML file of a folder;
+    by default the project's ``domain.yml`` and ``domain/`` folder, those that exist."""
+    paths = [Path(domain_path)] if domain_path else [ROOT / "domain.yml", ROOT / "domain"]
+    files = [f for path in paths if path.exists()
+             for f in (sorted(path.rglob("*.yml")) if path.is_dir() else [path])]
+    responses: dict = {}
+    for path in files:
+        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    return responses
+
+
+def rendered_texts(dispatcher, domain_path: Union[str, Path, None] = None,
+                   slots: Optional[dict] = None) -> list[str]:
+    """The texts a person reads from a rasa_sdk ``CollectingDispatcher``: a
+    message naming a ``response`` is filled like Rasa does, from the message's
+    variables then the ``slots`` (first variation without a condition); a
+    placeholder left without a value fails, as it would show ``{name}`` (or
+    ``None``) to the person. A message with inline text is that text."""
+    responses = domain_responses(domain_path)
+    texts = []
+    for message in dispatcher.messages:
+        name = message.get("response")
+        if not name:
+            texts.append(message.get("text") or "")
+            continue
+        assert name in responses, f"{name}: no such response in the domain"
+        variations = responses[name]
+        template = next((v for v in variations if not v.get("condition")), variations[0])["text"]
+        values = {**(slots or {}), **message}  # the action's variables win over the slots, as in Rasa
+        missing = [key for key in _PLACEHOLDER.findall(template) if values.get(key) is None]
+        assert not missing, f"{name}: no value for {missing}"
+        text = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+        # Rasa shows the raw template when the filled text holds "0[" (its interpolator's check).
+        assert "0[" not in text, f"{name}: Rasa would not fill {text!r}"
+        texts.append(text)
+    return texts
+
+
+def rendered_buttons(dispatcher, domain_path: Union[str, Path, None] = None) -> list[list[dict]]:
+    """The buttons of each message as Rasa sends them: the response's own
+    buttons (first variation without a condition), then those the action passed."""
+    responses = domain_responses(domain_path)
+    buttons = []
+    for message in dispatcher.messages:
+        own: list = []
+        if message.get("response"):
+            variations = responses[message["response"]]
+            own = next((v for v in variations if not v.get("condition")), variations[0]).get("buttons") or []
+        buttons.append(list(own) + list(message.get("buttons") or []))
+    return buttons

@@ -30,6 +30,7 @@ from bot.privacy.links import check_export_token, export_token
 from bot.storage.models import Booking, HandoffRequest, Person, utcnow
 from bot.transcripts import TrackerReader
 from tests.privacy.test_privacy import save_conversation
+from tests.support import rendered_buttons, rendered_texts
 
 ALICE_EMAIL, ALICE_PHONE, ALICE_OTHER_PHONE = "alice.martin@exemple.fr", "+33 6 11 22 33 44", "+33 7 55 66 77 88"
 
@@ -98,7 +99,8 @@ async def test_booking_with_someone_elses_email_reaches_nothing_of_theirs(world)
 
     # "Quelles données avez-vous sur moi ?" in Mallory's conversation.
     dispatcher, _ = await run(ActionMyData(), "conv-mallory")
-    shown = dispatcher.messages[0]["text"]
+    [shown] = rendered_texts(dispatcher)
+    assert [b["payload"] for b in rendered_buttons(dispatcher)[0]] == ["/erase_my_data"]
     document = json.dumps(export_data(db, reader, "conv-mallory"), ensure_ascii=False)
     for secret in (ALICE_PHONE, ALICE_OTHER_PHONE, "Martin", alice_ref, "graphisme", "conv-alice",
                    "je m'appelle Alice"):
@@ -109,7 +111,7 @@ async def test_booking_with_someone_elses_email_reaches_nothing_of_theirs(world)
     # "Supprimez mes données" → "Oui" in Mallory's conversation.
     await run(ActionAskEraseConfirmed(), "conv-mallory")
     dispatcher, _ = await run(ActionEraseData(), "conv-mallory", {"erase_confirmed": True})
-    assert "effacées" in dispatcher.messages[0]["text"]
+    assert "effacées" in rendered_texts(dispatcher)[0]
 
     # Alice's booking, request, outcome, transcript and e-mails are all still there.
     assert booking.find_booking(db, alice_ref, ALICE_EMAIL).status == "registered"

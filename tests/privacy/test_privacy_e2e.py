@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.storage import models
 from bot.storage.db import Database
-from tests.core.helpers import ask, texts
+from tests.core.helpers import ask, payloads, texts
 from tests.core.test_booking_e2e import book
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -41,8 +41,10 @@ def test_see_then_erase_my_data_from_the_chat(servers):
     before = stores_text(servers)
     assert EMAIL in before and LAST in before
 
-    shown = texts(ask(servers, me, "quelles données avez-vous sur moi ?"))
+    replies = ask(servers, me, "quelles données avez-vous sur moi ?")
+    shown = texts(replies)
     assert EMAIL in shown and "Zoé Durand" in shown
+    assert payloads(replies) == ["/erase_my_data"]  # the response's button, from the domain
     page_link = re.search(r"http://\S+/mes-donnees/\S+\.html\?t=\w+", shown).group(0)
     with urllib.request.urlopen(page_link, timeout=30) as reply:
         page = reply.read().decode("utf-8")
@@ -60,7 +62,8 @@ def test_see_then_erase_my_data_from_the_chat(servers):
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(forged, timeout=30)
 
-    assert "Confirmez-vous" in texts(ask(servers, me, "supprimez mes données"))
+    replies = ask(servers, me, "supprimez mes données")
+    assert "Confirmez-vous" in texts(replies) and payloads(replies) == ["Oui", "Non"]
     assert "vos données ont été effacées" in texts(ask(servers, me, "oui"))
 
     after = stores_text(servers)

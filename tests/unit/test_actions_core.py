@@ -2,6 +2,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.core import ActionFallbackChoices
+from tests.support import rendered_texts
+
+
+# What the assistant says after two misunderstandings in a row (utter_offer_advisor).
+OFFER_ADVISOR = ("Je ne vous comprends toujours pas, désolé. Un conseiller ou une conseillère de la CAE "
+                 "peut vous répondre : voulez-vous lui parler ?")
 
 
 def tracker_with(latest_message):
@@ -40,14 +46,14 @@ def tracker_after(events):
 
 
 async def test_the_second_misunderstanding_in_a_row_offers_an_advisor():
-    from bot.answering import ADVISOR_BUTTON, OFFER_ADVISOR
+    from bot.answering import ADVISOR_BUTTON
 
     first = [user("blabla"), bot("Je n'ai pas bien compris votre message. Pouvez-vous…", "utter_ask_rephrase"),
              user("truc machin")]
     dispatcher = CollectingDispatcher()
     await ActionFallbackChoices().run(dispatcher, tracker_after(first), {})
     [message] = dispatcher.messages
-    assert message["text"] == OFFER_ADVISOR and message["buttons"][0] == ADVISOR_BUTTON
+    assert rendered_texts(dispatcher) == [OFFER_ADVISOR] and message["buttons"][0] == ADVISOR_BUTTON
     assert ADVISOR_BUTTON["title"] == "Parler à un conseiller"
 
 
@@ -60,10 +66,11 @@ async def test_a_misunderstanding_after_an_answer_does_not_offer_an_advisor_yet(
 
 
 def test_misunderstood_before_reads_the_previous_turn_only():
-    from bot.answering import OFFER_ADVISOR, misunderstood_before
+    from bot.answering import misunderstood_before
 
     assert not misunderstood_before([user("a")])
     assert misunderstood_before([user("a"), bot("Je ne suis pas sûr d'avoir bien compris. Vouliez-vous"), user("b")])
     assert misunderstood_before([user("a"), bot(OFFER_ADVISOR), user("b")])  # a third one offers again
+    assert misunderstood_before([user("a"), bot(OFFER_ADVISOR, "utter_offer_advisor"), user("b")])
     assert not misunderstood_before([user("a"), bot("x", "utter_ask_rephrase"), user("b"),
                                      bot("Bonjour", "utter_greet"), user("c")])

@@ -3,7 +3,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.eligibility import ActionEligibilityVerdict, ValidateEligibilityForm
-from bot.eligibility_dialogue import as_flag, looks_like_correction, parse_situation, verdict_message
+from bot.eligibility.dialogue import as_flag, looks_like_correction, parse_situation, verdict_message
+from tests.support import rendered_texts
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -78,8 +79,8 @@ async def test_the_verdict_comes_from_the_engine_and_clears_the_form(sample_db):
     slots = {"activity_description": "je suis avocat", "situation": "jobseeker_are",
              "hire_staff": "no", "commercial_lease": "no", "heavy_investment": "no"}
     events = await ActionEligibilityVerdict().run(dispatcher, tracker(slots, requested=None), {})
-    [message] = dispatcher.messages
-    assert message["text"].startswith("Désolé")
+    [text] = rendered_texts(dispatcher)
+    assert text.startswith("Désolé")
     assert {"event": "slot", "timestamp": None, "name": "eligibility_status", "value": "not_eligible"} in events
     assert {"event": "slot", "timestamp": None, "name": "activity_description", "value": None} in events
 

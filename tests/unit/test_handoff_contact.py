@@ -9,6 +9,7 @@ from sqlalchemy import select
 from actions.handoff import ActionHandoffRequest, ValidateHandoffForm
 from bot.handoff import parse_contact
 from bot.storage.models import HandoffRequest
+from tests.support import rendered_texts
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -41,7 +42,7 @@ async def test_the_form_accepts_a_sentence_and_the_request_keeps_the_note(sample
               user(answer, "nlu_fallback")]
     dispatcher = CollectingDispatcher()
     await ActionHandoffRequest().run(dispatcher, tracker(slot, events), {})
-    assert "vous recontacter" in dispatcher.messages[0]["text"]
+    assert "vous recontacter" in rendered_texts(dispatcher)[0]
     with sample_db.reader() as s:
         [row] = s.execute(select(HandoffRequest)).scalars().all()
     assert row.phone == "+33 7 81 22 33 44" and row.email is None and row.consent_at is not None

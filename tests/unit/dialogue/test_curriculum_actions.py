@@ -7,11 +7,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+from actions import calculators, linking
 from actions import curriculum as actions
 from bot import identity
 from bot.booking import service as booking
 from bot.curriculum import service
 from bot.storage.models import Person
+from tests.support import rendered_texts
 
 
 def tracker(slots=None, text="", intent=None, sender="chat-1"):
@@ -35,51 +37,51 @@ async def test_nothing_is_shown_before_the_conversation_is_linked(sample_db):
         dispatcher = CollectingDispatcher()
         await action.run(dispatcher, tracker(), {})
         assert dispatcher.messages[0]["buttons"] == [actions.LINK_BUTTON]
-        assert "0/9" not in dispatcher.messages[0]["text"]
+        assert "0/9" not in rendered_texts(dispatcher)[0]
 
 
 async def test_link_with_a_coach_code_then_work_through_an_objective(sample_db):
     pid = enrolled_person(sample_db)
     code = identity.create_coach_code(sample_db, pid)
-    form = actions.ValidateLinkForm()
+    form = linking.ValidateLinkForm()
     dispatcher = CollectingDispatcher()
     assert await form.validate_link_proof("ABCDEFGH", dispatcher, tracker(), {}) == {"link_proof": None}
-    assert "inconnu" in dispatcher.messages[-1]["text"]
+    assert "inconnu" in rendered_texts(dispatcher)[-1]
     assert await form.validate_link_proof(code, dispatcher, tracker(), {}) == {"link_proof": "coach_code"}
     assert await form.required_slots(["link_proof", "link_email_code"], dispatcher,
                                      tracker({"link_proof": "coach_code"}), {}) == ["link_proof"]
 
     dispatcher = CollectingDispatcher()
     await actions.ActionWhereAmI().run(dispatcher, tracker(), {})
-    assert "0/9" in dispatcher.messages[0]["text"] and "Connaître son activité" in dispatcher.messages[0]["text"]
+    assert "0/9" in rendered_texts(dispatcher)[0] and "Connaître son activité" in rendered_texts(dispatcher)[0]
 
     dispatcher = CollectingDispatcher()
     await actions.ActionNextObjective().run(dispatcher, tracker(), {})
-    assert dispatcher.messages[0]["text"].startswith("Objectif : Connaître son activité")
+    assert rendered_texts(dispatcher)[0].startswith("Objectif : Connaître son activité")
     question = dispatcher.messages[-1]
-    assert question["text"].startswith("Question 1/2")
+    assert rendered_texts(dispatcher)[-1].startswith("Question 1/2")
     payload = question["buttons"][1]["payload"]  # the right answer
     answer = re.search(r'"check_answer": "([^"]+)"', payload).group(1)
 
     dispatcher = CollectingDispatcher()
     await actions.ActionAnswerCheck().run(dispatcher, tracker({"check_answer": answer}), {})
-    assert dispatcher.messages[0]["text"].startswith("✔")
-    assert dispatcher.messages[1]["text"].startswith("Question 2/2")
+    assert rendered_texts(dispatcher)[0].startswith("✔")
+    assert rendered_texts(dispatcher)[1].startswith("Question 2/2")
     wrong = re.search(r'"check_answer": "([^"]+)"', dispatcher.messages[1]["buttons"][0]["payload"]).group(1)
     dispatcher = CollectingDispatcher()
     await actions.ActionAnswerCheck().run(dispatcher, tracker({"check_answer": wrong}), {})
-    assert dispatcher.messages[0]["text"].startswith("✘") and "Score : 1/2" in dispatcher.messages[1]["text"]
+    assert rendered_texts(dispatcher)[0].startswith("✘") and "Score : 1/2" in rendered_texts(dispatcher)[1]
 
     dispatcher = CollectingDispatcher()
     await actions.ActionObjectiveDone().run(dispatcher, tracker(text="/objective_done"), {})
-    assert "est terminé" in dispatcher.messages[0]["text"]
+    assert "est terminé" in rendered_texts(dispatcher)[0]
     dispatcher = CollectingDispatcher()
     await actions.ActionWhereAmI().run(dispatcher, tracker(), {})
-    assert "1/9" in dispatcher.messages[0]["text"] and "Définir son offre" in dispatcher.messages[0]["text"]
+    assert "1/9" in rendered_texts(dispatcher)[0] and "Définir son offre" in rendered_texts(dispatcher)[0]
     # Another conversation sees nothing.
     dispatcher = CollectingDispatcher()
     await actions.ActionWhereAmI().run(dispatcher, tracker(sender="chat-2"), {})
-    assert "1/9" not in dispatcher.messages[0]["text"]
+    assert "1/9" not in rendered_texts(dispatcher)[0]
 
 
 async def test_done_with_a_named_objective(sample_db):
@@ -87,12 +89,12 @@ async def test_done_with_a_named_objective(sample_db):
     identity.link_with_coach_code(sample_db, "chat-1", identity.create_coach_code(sample_db, pid))
     dispatcher = CollectingDispatcher()
     await actions.ActionObjectiveDone().run(dispatcher, tracker(text="j'ai terminé le seuil de rentabilité"), {})
-    assert "Connaître son seuil de rentabilité" in dispatcher.messages[0]["text"]
+    assert "Connaître son seuil de rentabilité" in rendered_texts(dispatcher)[0]
 
 
 async def test_link_by_email_code(sample_db, tmp_path):
     enrolled_person(sample_db)
-    form = actions.ValidateLinkForm()
+    form = linking.ValidateLinkForm()
     dispatcher = CollectingDispatcher()
     result = await form.validate_link_proof("mon mail c'est lea@exemple.fr", dispatcher, tracker(), {})
     assert result == {"link_proof": "lea@exemple.fr"}
@@ -105,7 +107,7 @@ async def test_link_by_email_code(sample_db, tmp_path):
 
 
 async def test_break_even_calculator_form():
-    form = actions.ValidateBreakEvenForm()
+    form = calculators.ValidateBreakEvenForm()
     dispatcher = CollectingDispatcher()
     assert await form.validate_be_fixed_costs("beaucoup", dispatcher, tracker(), {}) == {"be_fixed_costs": None}
     assert await form.validate_be_fixed_costs("12 000 €", dispatcher, tracker(), {}) == {"be_fixed_costs": "12000"}
@@ -113,14 +115,14 @@ async def test_break_even_calculator_form():
     assert await form.validate_be_variable_rate("150 %", dispatcher, tracker(), {}) == {"be_variable_rate": None}
     assert await form.validate_be_monthly_turnover("passer", dispatcher, tracker(), {}) == {"be_monthly_turnover": "-"}
     dispatcher = CollectingDispatcher()
-    await actions.ActionBreakEven().run(dispatcher, tracker(
+    await calculators.ActionBreakEven().run(dispatcher, tracker(
         {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_contribution_rate": "0",
          "be_monthly_pay": "0", "be_monthly_turnover": "-"}), {})
-    assert "20\u202f000 € de chiffre d'affaires" in dispatcher.messages[0]["text"]
+    assert "20\u202f000 € de chiffre d'affaires" in rendered_texts(dispatcher)[0]
 
 
 async def test_rates_typed_as_people_type_them_reach_the_slots():
-    form = actions.ValidateBreakEvenForm()
+    form = calculators.ValidateBreakEvenForm()
     dispatcher = CollectingDispatcher()
     assert await form.validate_be_contribution_rate("0,5 %", dispatcher, tracker(), {}) == {
         "be_contribution_rate": "0.005"}
@@ -132,16 +134,16 @@ async def test_rates_typed_as_people_type_them_reach_the_slots():
         "be_contribution_rate": "-"}
     assert dispatcher.messages == []
     assert await form.validate_be_variable_rate("0,4", dispatcher, tracker(), {}) == {"be_variable_rate": None}
-    assert "0,4 % ou 40 %" in dispatcher.messages[-1]["text"]
+    assert "0,4 % ou 40 %" in rendered_texts(dispatcher)[-1]
     assert await form.validate_be_monthly_pay("-200", dispatcher, tracker(), {}) == {"be_monthly_pay": None}
 
 
 async def test_break_even_never_reached_through_the_action():
     dispatcher = CollectingDispatcher()
-    events = await actions.ActionBreakEven().run(dispatcher, tracker(
+    events = await calculators.ActionBreakEven().run(dispatcher, tracker(
         {"be_fixed_costs": "12000", "be_variable_rate": "0.4", "be_contribution_rate": "0",
          "be_monthly_pay": "0", "be_monthly_turnover": "1000"}), {})
-    text = dispatcher.messages[0]["text"].replace("\u202f", " ")
+    text = rendered_texts(dispatcher)[0].replace("\u202f", " ")
     assert "vous ne l'atteignez pas" in text and "20e mois" not in text
     assert "1 666,67 € par mois" in text and "estimation" in text
     assert {e["name"]: e["value"] for e in events}["be_fixed_costs"] is None
@@ -149,10 +151,10 @@ async def test_break_even_never_reached_through_the_action():
 
 async def test_unknown_contribution_counts_the_prudent_rate_and_says_where_it_comes_from():
     dispatcher = CollectingDispatcher()
-    await actions.ActionBreakEven().run(dispatcher, tracker(
+    await calculators.ActionBreakEven().run(dispatcher, tracker(
         {"be_fixed_costs": "6000", "be_variable_rate": "0.4", "be_contribution_rate": "-",
          "be_monthly_pay": "1500", "be_monthly_turnover": "5000"}), {})
-    text = dispatcher.messages[0]["text"].replace("\u202f", " ")
+    text = rendered_texts(dispatcher)[0].replace("\u202f", " ")
     assert "je compte 15 %" in text and "8 et 15 %" in text and "2020" in text and "Scop276" in text
     assert "renseignez-vous auprès de la vôtre" in text
     # 24 000 € / (60 % × 85 %) = 47 058,82 €
@@ -161,25 +163,25 @@ async def test_unknown_contribution_counts_the_prudent_rate_and_says_where_it_co
 
 async def test_zero_and_huge_figures_through_the_action():
     dispatcher = CollectingDispatcher()
-    await actions.ActionBreakEven().run(dispatcher, tracker(
+    await calculators.ActionBreakEven().run(dispatcher, tracker(
         {"be_fixed_costs": "0", "be_variable_rate": "0", "be_contribution_rate": "0",
          "be_monthly_pay": "0", "be_monthly_turnover": "-"}), {})
-    assert "pas de seuil à atteindre" in dispatcher.messages[0]["text"]
+    assert "pas de seuil à atteindre" in rendered_texts(dispatcher)[0]
     dispatcher = CollectingDispatcher()
-    await actions.ActionBreakEven().run(dispatcher, tracker(
+    await calculators.ActionBreakEven().run(dispatcher, tracker(
         {"be_fixed_costs": "1000000000", "be_variable_rate": "0.99", "be_contribution_rate": "0.5",
          "be_monthly_pay": "1000000000", "be_monthly_turnover": "1"}), {})
-    assert "vous ne l'atteignez pas" in dispatcher.messages[0]["text"]
+    assert "vous ne l'atteignez pas" in rendered_texts(dispatcher)[0]
 
 
 async def test_cash_need_calculator_form():
-    form = actions.ValidateCashNeedForm()
+    form = calculators.ValidateCashNeedForm()
     dispatcher = CollectingDispatcher()
     inflows = await form.validate_cash_inflows("0 ; 1000 ; 3000", dispatcher, tracker(), {})
     assert inflows == {"cash_inflows": "0;1000;3000"}
     assert await form.validate_cash_outflows("1500 ; 1500", dispatcher, tracker(inflows), {}) == {"cash_outflows": None}
     outflows = await form.validate_cash_outflows("1500;1500;1500", dispatcher, tracker(inflows), {})
     dispatcher = CollectingDispatcher()
-    await actions.ActionCashNeed().run(dispatcher, tracker({**inflows, **outflows}), {})
-    assert "au mois 2" in dispatcher.messages[0]["text"] and "2\u202f000 €" in dispatcher.messages[0]["text"]
-    assert "estimation" in dispatcher.messages[0]["text"]
+    await calculators.ActionCashNeed().run(dispatcher, tracker({**inflows, **outflows}), {})
+    assert "au mois 2" in rendered_texts(dispatcher)[0] and "2\u202f000 €" in rendered_texts(dispatcher)[0]
+    assert "estimation" in rendered_texts(dispatcher)[0]

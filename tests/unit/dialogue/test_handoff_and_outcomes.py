@@ -11,6 +11,7 @@ from actions.eligibility import ActionEligibilityVerdict
 from actions.handoff import ActionHandoffRequest, ValidateHandoffForm
 from bot.handoff import parse_contact
 from bot.storage.models import EligibilityOutcome, HandoffRequest
+from tests.support import rendered_texts
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -36,7 +37,7 @@ async def test_handoff_without_contact_keeps_no_personal_data(sample_db):
               user("je veux parler à un conseiller", "human_handoff"), user("non", "deny")]
     dispatcher = CollectingDispatcher()
     await ActionHandoffRequest().run(dispatcher, tracker({"handoff_contact": "none"}, events), {})
-    assert "ne pourra pas vous recontacter" in dispatcher.messages[0]["text"]
+    assert "ne pourra pas vous recontacter" in rendered_texts(dispatcher)[0]
     with sample_db.reader() as s:
         [row] = s.execute(select(HandoffRequest)).scalars().all()
     assert row.conversation_id == "conv-handoff" and row.status == "open"
@@ -49,7 +50,7 @@ async def test_handoff_with_an_email_records_consent(sample_db):
     dispatcher = CollectingDispatcher()
     assert await form.validate_handoff_contact("pas sûr", dispatcher, tracker({}, []), {}) == {
         "handoff_contact": None}
-    assert "Rester anonyme" not in dispatcher.messages[0]["text"]
+    assert "Rester anonyme" not in rendered_texts(dispatcher)[0]
     slot = await form.validate_handoff_contact("lea@exemple.fr", dispatcher, tracker({}, []), {})
     events = [user("je veux parler à quelqu'un", "human_handoff"), user("lea@exemple.fr", "nlu_fallback")]
     await ActionHandoffRequest().run(CollectingDispatcher(), tracker(slot, events), {})
@@ -65,7 +66,7 @@ async def test_verdict_is_recorded_without_the_description(sample_db):
     events = [user("non", "deny")]
     dispatcher = CollectingDispatcher()
     await ActionEligibilityVerdict().run(dispatcher, tracker(slots, events, sender="conv-elig"), {})
-    assert "bâtiment" in dispatcher.messages[0]["text"]
+    assert "bâtiment" in rendered_texts(dispatcher)[0]
     with sample_db.reader() as s:
         [row] = s.execute(select(EligibilityOutcome)).scalars().all()
     assert (row.conversation_id, row.status, row.redirect) == ("conv-elig", "redirect", "batiment")

@@ -13,6 +13,7 @@ from actions.handoff import ActionAskHandoffContact, ActionHandoffRequest, Valid
 from bot.booking import service
 from bot.handoff import KNOWN_CONTACT, context_lines, conversation_context, last_question
 from bot.storage.models import HandoffRequest, InfoSession
+from tests.support import rendered_buttons, rendered_texts
 
 
 def user(text, intent):
@@ -106,8 +107,9 @@ async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
     booking = book_in_chat(sample_db, "conv-booked")
     ask = CollectingDispatcher()
     await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-booked"), {})
-    assert "n***@e***.fr" in ask.messages[0]["text"] and "nadia.benali" not in ask.messages[0]["text"]
-    assert [b["payload"] for b in ask.messages[0]["buttons"]] == ["oui", "non"]
+    assert "n***@e***.fr" in rendered_texts(ask)[0] and "nadia.benali" not in rendered_texts(ask)[0]
+    assert [b["payload"] for b in rendered_buttons(ask)[0]] == ["oui", "non"]
+    assert rendered_buttons(ask)[0][0]["title"] == "Oui, à cette adresse"
     slot = await ValidateHandoffForm().validate_handoff_contact(
         "oui", CollectingDispatcher(), tracker({}, [], sender="conv-booked"), {})
     assert slot == {"handoff_contact": KNOWN_CONTACT}
@@ -134,4 +136,4 @@ async def test_without_a_record_oui_is_not_a_contact(sample_db):
     assert ask.messages[0]["response"] == "utter_ask_handoff_contact"
     slot = await ValidateHandoffForm().validate_handoff_contact(
         "oui", dispatcher, tracker({}, [], sender="conv-unknown"), {})
-    assert slot == {"handoff_contact": None} and "pas reconnu" in dispatcher.messages[0]["text"]
+    assert slot == {"handoff_contact": None} and "pas reconnu" in rendered_texts(dispatcher)[0]

@@ -198,13 +198,13 @@ def test_typed_slash_restart_reaches_the_restart_intent():
     lambda c: f"voici le code : {c} !",
 ])
 async def test_a_coach_code_as_people_type_it_links_the_conversation(sample_db, shape):
-    from actions import curriculum
+    from actions import linking
     from bot import identity
     from tests.unit.dialogue.test_curriculum_actions import enrolled_person
 
     code = identity.create_coach_code(sample_db, enrolled_person(sample_db))
     dispatcher = CollectingDispatcher()
-    result = await curriculum.ValidateLinkForm().validate_link_proof(
+    result = await linking.ValidateLinkForm().validate_link_proof(
         shape(code), dispatcher, tracker(), {})
     assert result == {"link_proof": "coach_code"}, dispatcher.messages
 

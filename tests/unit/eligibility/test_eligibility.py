@@ -322,7 +322,7 @@ def test_cli_readable(capsys):
 
 
 def test_confirmation_shows_roles():
-    from bot.eligibility_dialogue import understood
+    from bot.eligibility.dialogue import understood
 
     assert understood(recognize("graphiste")) == "graphiste"
     assert understood(recognize("graphiste pour des cabinets d'avocats")) == "votre activité, graphiste ; vos clients, avocats"

@@ -1,4 +1,4 @@
-"""The eligibility conversation's plain-Python side.
+"""The eligibility conversation's plain-Python side (in the chat: actions/eligibility.py).
 
 Reading the person's answers (situation, yes / no / don't know), spotting a
 correction of the activity, and turning the engine's verdict into a short
@@ -124,3 +124,13 @@ def verdict_message(verdict: dict[str, Any]) -> dict[str, Any]:
     lines += [f"- {reason}" for reason in verdict.get("reasons") or []]
     buttons = [NEXT_STEPS[key] for key in NEXT_STEP_BUTTONS[status]]
     return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def with_notes(message: dict[str, Any], headline: Optional[str], lines: list[str]) -> dict[str, Any]:
+    """The verdict message with the CAE's notes (bot/caes/network.py
+    ``verdict_notes``): their headline replaces the general one, their lines
+    come after the reasons."""
+    if not headline and not lines:
+        return message
+    text = message["text"].split("\n")
+    return {**message, "text": "\n".join(([headline] if headline else text[:1]) + text[1:] + list(lines))}
