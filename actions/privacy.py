@@ -8,6 +8,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
 from bot import identity
+from bot.domain import personal_slots
 from bot.privacy import erase_data, export_data
 from bot.privacy.links import export_url, link_lifetime
 from bot.privacy.readable import YOU
@@ -16,10 +17,9 @@ from bot.transcripts import TrackerReader
 
 logger = logging.getLogger(__name__)
 
-# Every slot that may hold something the person typed.
-PERSONAL_SLOTS = ["first_name", "last_name", "email", "phone", "booking_reference", "handoff_contact",
-                  "activity_description", "activity_label", "situation", "link_proof", "link_email_code",
-                  "booking_where"]
+# Every slot that may hold something the person typed: flagged in the domain
+# (``config: personal_slots`` of each domain/<topic>.yml).
+PERSONAL_SLOTS = list(personal_slots())
 
 
 class ActionMyData(Action):

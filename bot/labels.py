@@ -75,14 +75,14 @@ def intent_choices(intents: list[str]) -> list[tuple[str, str]]:
 def example_choices() -> list[tuple[str, str]]:
     """``intent_choices`` of every known intent, read again only when the domain or
     the knowledge file changes (parsing them costs ~0.4 s)."""
-    from bot import settings
+    from bot import domain
     from bot.faq import KNOWLEDGE_FILE
 
-    return list(_example_choices(settings.DOMAIN_FILE.stat().st_mtime_ns, KNOWLEDGE_FILE.stat().st_mtime_ns))
+    return list(_example_choices(domain.stamp(), KNOWLEDGE_FILE.stat().st_mtime_ns))
 
 
 @lru_cache(maxsize=2)
-def _example_choices(domain_mtime: int, knowledge_mtime: int) -> tuple[tuple[str, str], ...]:
+def _example_choices(domain_stamp: tuple, knowledge_mtime: int) -> tuple[tuple[str, str], ...]:
     from bot.training_examples import known_intents
 
     return tuple(intent_choices(known_intents()))

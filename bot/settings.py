@@ -190,9 +190,9 @@ class Settings:
     def config_file(self, raw: str) -> Path:
         return Path(raw) if raw else ROOT / "config.yml"
 
-    @_setting("CAE_DOMAIN_FILE", "`domain.yml`", "Rasa's domain")
-    def domain_file(self, raw: str) -> Path:
-        return Path(raw) if raw else ROOT / "domain.yml"
+    @_setting("CAE_DOMAIN_DIR", "`domain/`", "Rasa's domain, one file per topic")
+    def domain_dir(self, raw: str) -> Path:
+        return Path(raw) if raw else ROOT / "domain"
 
     @_setting("CAE_MODELS_DIR", "`<CAE_VAR_DIR>/models`", "trained models")
     def models_dir(self, raw: str) -> Path:
@@ -425,7 +425,7 @@ ACTIONS_PORT = _AT_IMPORT.actions_port
 # fingerprint (see bot/training.py). Overridable so that a small copy of the
 # training data can be trained in seconds (the dashboard's browser test).
 CONFIG_FILE = _AT_IMPORT.config_file
-DOMAIN_FILE = _AT_IMPORT.domain_file
+DOMAIN_DIR = _AT_IMPORT.domain_dir
 DATA_DIR = _AT_IMPORT.data_dir
 # Candidate models trained from the dashboard (bot/learning.py).
 CANDIDATES_DIR = _AT_IMPORT.candidates_dir

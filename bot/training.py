@@ -47,7 +47,9 @@ COMPONENT_SOURCES = ("bot/rasa/nlu_components.py", "bot/linear_intents.py", "bot
 
 
 def training_inputs() -> list[Path]:
-    files = [settings.CONFIG_FILE, settings.DOMAIN_FILE]
+    from bot import domain
+
+    files = [settings.CONFIG_FILE, *domain.files()]
     files += sorted(p for p in settings.DATA_DIR.rglob("*") if p.suffix in {".yml", ".yaml"})
     files += [settings.ROOT / name for name in COMPONENT_SOURCES]
     return files
@@ -55,11 +57,11 @@ def training_inputs() -> list[Path]:
 
 def _input_name(path: Path) -> str:
     """The name an input is hashed under: the same wherever the data lives
-    (CAE_DATA_DIR, CAE_CONFIG_FILE, CAE_DOMAIN_FILE)."""
+    (CAE_DATA_DIR, CAE_CONFIG_FILE, CAE_DOMAIN_DIR)."""
     if path == settings.CONFIG_FILE:
         return "config.yml"
-    if path == settings.DOMAIN_FILE:
-        return "domain.yml"
+    if path.is_relative_to(settings.DOMAIN_DIR):
+        return str(Path("domain") / path.relative_to(settings.DOMAIN_DIR))
     if path.is_relative_to(settings.DATA_DIR):
         return str(Path("nlu") / path.relative_to(settings.DATA_DIR))
     return str(path.relative_to(settings.ROOT))
@@ -122,7 +124,7 @@ def train(target: Path, on_line: Optional[Callable[[str], None]] = None) -> None
     command = [
         sys.executable, "-m", "rasa", "train",
         "--config", str(settings.CONFIG_FILE),
-        "--domain", str(settings.DOMAIN_FILE),
+        "--domain", str(settings.DOMAIN_DIR),
         "--data", str(settings.DATA_DIR),
         "--out", str(target.parent),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),

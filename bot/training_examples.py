@@ -30,8 +30,9 @@ def default_path() -> Path:
 
 def known_intents() -> list[str]:
     """The domain's intents and the FAQ retrieval intents (faq/<topic>)."""
-    domain = yaml.safe_load(settings.DOMAIN_FILE.read_text(encoding="utf-8")) or {}
-    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []]
+    from bot import domain
+
+    intents = domain.intent_names()
     from bot.faq import load_topics
 
     return sorted(set(intents)) + [f"faq/{t.id}" for t in load_topics()]

@@ -1,6 +1,7 @@
 """Helpers shared by the tests: talk to the running servers (``chat``, ``tracker``),
 wait on a condition with a deadline (``eventually``) and read what the actions
-say through the domain's responses (``rendered_texts``, ``rendered_buttons``)."""
+say through the domain's responses (``said`` with Rasa's own filler;
+``rendered_texts``, ``rendered_buttons`` without Rasa, stricter on missing values)."""
 from __future__ import annotations
 
 import asyncio
@@ -106,3 +107,40 @@ def rendered_buttons(dispatcher, domain_path: Union[str, Path, None] = None) -> 
             own = next((v for v in variations if not v.get("condition")), variations[0]).get("buttons") or []
         buttons.append(list(own) + list(message.get("buttons") or []))
     return buttons
+
+
+# What an action's dispatcher message holds besides the variables of its response.
+_MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+def said(dispatcher, slots: Optional[dict] = None) -> list[dict]:
+    """The messages of a ``CollectingDispatcher`` as Rasa sends them: a message
+    naming a response is rendered from the domain's responses by Rasa's own
+    ``TemplatedNaturalLanguageGenerator`` (variables from the slots, then the
+    message's keyword arguments), and its buttons are added after the
+    response's, as ``RemoteAction._utter_responses`` does. Each: ``text``, ``buttons``."""
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+
+    import yaml
+
+    from bot import settings
+    from bot.domain import load
+
+    responses = load()["responses"]
+    for path in settings.DATA_DIR.rglob("responses.yml"):  # retrieval answers: utter_faq/<topic>
+        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    nlg = TemplatedNaturalLanguageGenerator(responses)
+    rendered = []
+    for message in dispatcher.messages:
+        name = message.get("response")
+        draft: dict = {}
+        if name:
+            assert name in responses, f"{name} is not in the domain's responses"
+            assert len(responses[name]) == 1, f"{name}: one variation, so that the text is known"
+            variables = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+            draft = nlg.generate_from_slots(name, dict(slots or {}), "rest", **variables) or {}
+            assert "{" not in (draft.get("text") or ""), f"{name}: a variable is missing: {draft}"
+        buttons = list(draft.get("buttons") or []) + list(message.get("buttons") or [])
+        text = message.get("text") or draft.get("text")
+        rendered.append({"text": text, "buttons": buttons, "response": name})
+    return rendered

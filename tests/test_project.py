@@ -43,7 +43,7 @@ def test_rasa_data_validates_without_warnings():
     result = subprocess.run(
         [
             sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-            "--domain", "domain.yml", "--data", "nlu", "--config", "config.yml",
+            "--domain", "domain", "--data", "nlu", "--config", "config.yml",
         ],
         cwd=settings.ROOT, env=rasa_environment(), capture_output=True, text=True, timeout=300,
     )

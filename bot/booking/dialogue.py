@@ -332,10 +332,6 @@ def correction_message(changes: dict[str, Optional[str]]) -> str:
     return " ".join(parts)
 
 
-WHAT_TO_CORRECT = ("Que faut-il corriger ? Dites-moi par exemple « mon prénom c'est Nadia », "
-                   "« mon e-mail est nadia@exemple.fr » ou « plutôt la réunion de mardi ». "
-                   "Pour tout abandonner, tapez « annuler ».")
-
 
 def clean_reference(text: str) -> Optional[str]:
     """``RI-7K3P9Q`` from "ri 7k3p9q", "ma référence est RI-7K3P9Q"... or None."""
@@ -392,3 +388,61 @@ def booked_message(booking: Any, ics_url: Optional[str]) -> str:
     if booking.email:
         text += f"\nUn e-mail de confirmation part à {booking.email}."
     return text
+
+
+# -- What the booking actions offer (their wording: domain/booking.yml) --------
+
+def own_cae_first(sessions: list, cae: Optional[str]) -> list:
+    """The conversation's CAE's sessions first, the others after (stable)."""
+    return sorted(sessions, key=lambda s: s.cae_slug != cae) if cae else sessions
+
+
+def own_cae_only(sessions: list, cae: Optional[str]) -> tuple[list, bool]:
+    """With the conversation's CAE known, only its sessions; other CAEs' ones
+    only when the person asked for a place or date where it has none (then
+    ``True``, said in the text). Network mode: every session."""
+    if not cae:
+        return sessions, False
+    own = [s for s in sessions if s.cae_slug == cae]
+    return (own, False) if own else (sessions, bool(sessions))
+
+
+# The response that introduces the sessions offered, by (whose sessions, all full).
+OFFER_RESPONSES = {
+    ("any", False): "utter_sessions_offered",
+    ("any", True): "utter_sessions_offered_all_full",
+    ("own_cae", False): "utter_sessions_offered_own_cae",
+    ("own_cae", True): "utter_sessions_offered_own_cae_all_full",
+    ("other_caes", False): "utter_sessions_offered_other_caes",
+    ("other_caes", True): "utter_sessions_offered_other_caes_all_full",
+}
+
+
+def offer_response(cae: Optional[str], others_only: bool, all_full: bool) -> str:
+    """Network mode: any CAE's sessions; with the conversation's CAE, only its
+    sessions (said), or other CAEs' ones when it has none there (said)."""
+    whose = "other_caes" if others_only else "own_cae" if cae else "any"
+    return OFFER_RESPONSES[(whose, all_full)]
+
+
+def place_buttons(sessions: Sequence[SessionInfo], cae: Optional[str] = None) -> list[dict[str, str]]:
+    """Up to five cities with sessions (the conversation's CAE's first), the
+    video, and "anywhere": the answers to "where?"."""
+    cities: dict[str, str] = {}
+    video = False
+    for session in own_cae_first(list(sessions), cae):
+        if session.is_video:
+            video = True
+        elif session.city and session.city not in cities:
+            cities[session.city] = session.city
+    buttons = [{"title": city, "payload": city} for city in list(cities)[:5]]
+    if video:
+        buttons.append({"title": "En visio", "payload": "En visio"})
+    buttons.append({"title": "Peu importe", "payload": "Peu importe"})
+    return buttons
+
+
+def waitlist_button(session_id: Any) -> dict[str, str]:
+    """Joins the waiting list of a session that filled while the person was typing."""
+    return {"title": "Liste d'attente",
+            "payload": '/choose_session{"session_id": "%s", "booking_waitlist": "yes"}' % session_id}

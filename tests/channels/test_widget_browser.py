@@ -18,9 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import settings
+from bot.domain import load as load_domain
 from tests.channels.helpers import tracker, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -250,7 +250,7 @@ def test_welcome_choices_on_bonjour_exist_and_work_typed(servers, chromium):
     conversation = session_id(page)
     page.context.close()
 
-    domain = yaml.safe_load((settings.ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = load_domain()
     greeting = tracker(servers, conversation)["events"]
     buttons = [e for e in greeting if e["event"] == "bot" and (e.get("data") or {}).get("buttons")][-1]["data"]["buttons"]
     assert [b["title"] for b in buttons] == WELCOME_TITLES

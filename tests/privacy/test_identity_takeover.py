@@ -55,7 +55,7 @@ async def book_in_chat(sender, session_id, first, last, email, phone):
     slots = {"first_name": first, "last_name": last, "email": email, "phone": phone,
              "booking_consent": True, "booking_confirmed": True, "booking_session_id": str(session_id)}
     dispatcher, events = await run(ActionBookSession(), sender, slots)
-    assert "RI-" in dispatcher.messages[0]["text"], dispatcher.messages
+    assert "RI-" in rendered_texts(dispatcher)[0], dispatcher.messages
     return next(e["value"] for e in events if e.get("name") == "booking_reference")
 
 

@@ -1,9 +1,9 @@
 """Every status and code a coach reads has a French label, from bot/labels.py."""
 from __future__ import annotations
 
-import yaml
 
-from bot import labels, settings
+from bot import labels
+from bot.domain import load as load_domain
 from bot.storage import models
 
 
@@ -16,7 +16,7 @@ def test_every_status_has_a_french_label():
 
 
 def test_every_intent_has_a_french_label_and_topics_their_button_title():
-    domain = yaml.safe_load(settings.DOMAIN_FILE.read_text(encoding="utf-8"))
+    domain = load_domain()
     for intent in (i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]):
         assert labels.label("intent", intent) != intent, intent
     assert labels.label("intent", "faq/what_is_cae") == "Qu'est-ce qu'une CAE ?"

@@ -102,7 +102,7 @@ def test_merged_project_passes_rasa_data_validate(project):
     assert len(training_examples.merge(path=saved, heldout=[]).added) == 2
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-         "--domain", str(settings.DOMAIN_FILE), "--data", str(project / "nlu"),
+         "--domain", str(settings.DOMAIN_DIR), "--data", str(project / "nlu"),
          "--config", str(settings.CONFIG_FILE)],
         cwd=settings.ROOT, env=rasa_environment(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -127,9 +127,9 @@ def test_a_turn_that_failed_is_undone_without_touching_the_form_before_it():
     from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.settings import DOMAIN_FILE
+    from bot.settings import DOMAIN_DIR
 
-    domain = Domain.load(str(DOMAIN_FILE))
+    domain = Domain.load(str(DOMAIN_DIR))
     before = [ActionExecuted("action_listen"), UserUttered("je veux m'inscrire"),
               ActionExecuted("booking_form"), ActiveLoop("booking_form"),
               SlotSet("first_name", "Paul"), SlotSet("requested_slot", "last_name"),

@@ -9,14 +9,14 @@ from bot import settings, training
 def project(tmp_path, monkeypatch):
     """A copy of the Rasa inputs that the test may change."""
     shutil.copy(settings.CONFIG_FILE, tmp_path / "config.yml")
-    shutil.copy(settings.DOMAIN_FILE, tmp_path / "domain.yml")
+    shutil.copytree(settings.DOMAIN_DIR, tmp_path / "domain")
     shutil.copytree(settings.DATA_DIR, tmp_path / "nlu")
     for name in training.COMPONENT_SOURCES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(settings.ROOT / name, tmp_path / name)
     monkeypatch.setattr(settings, "ROOT", tmp_path)
     monkeypatch.setattr(settings, "CONFIG_FILE", tmp_path / "config.yml")
-    monkeypatch.setattr(settings, "DOMAIN_FILE", tmp_path / "domain.yml")
+    monkeypatch.setattr(settings, "DOMAIN_DIR", tmp_path / "domain")
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "nlu")
     monkeypatch.setattr(settings, "MODELS_DIR", tmp_path / "models")
     return tmp_path
@@ -54,7 +54,7 @@ def test_ensure_model_trains_only_when_the_inputs_changed(project, monkeypatch):
     first = training.ensure_model()
     assert training.ensure_model() == first
     assert trained == [first]
-    (project / "domain.yml").write_text((project / "domain.yml").read_text() + "\n")
+    (project / "domain" / "booking.yml").write_text((project / "domain" / "booking.yml").read_text() + "\n")
     second = training.ensure_model()
     assert second != first and trained == [first, second]
     assert training.ensure_model(force=True) == second and len(trained) == 3

@@ -10,6 +10,7 @@ from actions import booking as actions
 from bot.booking import dialogue, links, service
 from bot.booking.calendar import ics_for
 from bot.booking.links import ics_url
+from tests.support import said
 
 
 @pytest.mark.parametrize("text,query", [
@@ -77,7 +78,8 @@ async def test_where_then_sessions_as_buttons(sample_db):
     assert result == {"booking_where": "rouen"}
     events = await actions.ActionAskBookingSessionId().run(
         dispatcher, tracker({"booking_where": "rouen"}), {})
-    [message] = dispatcher.messages
+    [message] = said(dispatcher)
+    assert message["text"].startswith("Voici les prochaines réunions (à Rouen). Laquelle vous convient ?")
     rouen = service.upcoming_sessions(sample_db, "rouen")
     assert [b["payload"] for b in message["buttons"]] == [dialogue.session_payload(s.id) for s in rouen]
     assert events[0]["value"] == [str(s.id) for s in rouen]
@@ -97,7 +99,7 @@ async def test_a_place_without_sessions_is_asked_again(sample_db):
     result = await actions.ValidateBookingForm().validate_booking_where(
         "Brest", dispatcher, tracker(text="Brest"), {})
     assert result == {"booking_where": None}
-    assert "pas de réunion prévue à Brest" in dispatcher.messages[0]["text"]
+    assert "pas de réunion prévue à Brest" in said(dispatcher)[0]["text"]
 
 
 async def test_session_chosen_with_a_button_is_its_id(sample_db):
@@ -123,7 +125,7 @@ async def test_session_chosen_by_its_rank(sample_db):
         "mercredi prochain peut-être", dispatcher,
         tracker({"booking_where": "visio", "booking_offered": offered}), {})
     assert result == {"booking_session_id": None}
-    assert "Choisissez une date" in dispatcher.messages[-1]["text"]
+    assert "Choisissez une date" in said(dispatcher)[-1]["text"]
 
 
 @pytest.mark.parametrize("slot,value,ok", [
@@ -159,7 +161,7 @@ async def test_booking_gives_a_reference_and_a_working_calendar_link(sample_db):
     session = service.upcoming_sessions(sample_db, "visio")[0]
     dispatcher = CollectingDispatcher()
     events = await actions.ActionBookSession().run(dispatcher, tracker(person_slots(session.id)), {})
-    text = dispatcher.messages[0]["text"]
+    text = said(dispatcher)[0]["text"]
     reference = next(e["value"] for e in events if e["name"] == "booking_reference")
     assert reference in text and "C'est confirmé" in text
     assert ics_url(reference) in text
@@ -191,8 +193,8 @@ async def test_a_session_that_filled_meanwhile_offers_the_waiting_list(sample_db
     slots = person_slots(session.id, booking_where="rouen")
     action = actions.ActionBookSession()
     events = await action.run(dispatcher, tracker(slots), {})
-    assert "la dernière place vient d'être prise" in dispatcher.messages[0]["text"]
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert "la dernière place vient d'être prise" in said(dispatcher)[0]["text"]
+    payloads = [b["payload"] for b in said(dispatcher)[0]["buttons"]]
     assert payloads[0] == '/choose_session{"session_id": "%s", "booking_waitlist": "yes"}' % session.id
     assert len(payloads) >= 2  # another date in Rouen
     assert {"name": "booking_session_id", "value": None} in [
@@ -200,7 +202,7 @@ async def test_a_session_that_filled_meanwhile_offers_the_waiting_list(sample_db
     # Clicking the waiting-list button books on the waiting list.
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker({**slots, "booking_waitlist": "yes"}), {})
-    assert "liste d'attente (position 1)" in dispatcher.messages[0]["text"]
+    assert "liste d'attente (position 1)" in said(dispatcher)[0]["text"]
 
 
 async def test_cancel_needs_the_matching_email(sample_db):
@@ -212,14 +214,14 @@ async def test_cancel_needs_the_matching_email(sample_db):
     wrong = await form.validate_email("autre@exemple.fr", dispatcher,
                                       tracker({"booking_reference": booking.reference}), {})
     assert wrong == {"email": None, "booking_reference": None}
-    assert "Je ne trouve pas" in dispatcher.messages[-1]["text"]
+    assert "Je ne trouve pas" in said(dispatcher)[-1]["text"]
     right = await form.validate_email("AB@exemple.fr", dispatcher,
                                       tracker({"booking_reference": booking.reference}), {})
     assert right == {"email": "ab@exemple.fr"}
     dispatcher = CollectingDispatcher()
     await actions.ActionCancelBooking().run(dispatcher, tracker(
         {"booking_reference": booking.reference, "email": "ab@exemple.fr", "cancel_confirmed": True}), {})
-    assert "est annulée" in dispatcher.messages[0]["text"]
+    assert "est annulée" in said(dispatcher)[0]["text"]
     assert service.find_booking(sample_db, booking.reference, "ab@exemple.fr").status == "cancelled"
 
 
@@ -234,6 +236,20 @@ async def test_change_date_keeps_the_reference(sample_db):
     assert str(first.id) not in events[0]["value"] and str(second.id) in events[0]["value"]
     dispatcher = CollectingDispatcher()
     await actions.ActionChangeBooking().run(dispatcher, tracker({**slots, "booking_session_id": str(second.id)}), {})
-    assert "déplacée" in dispatcher.messages[0]["text"]
+    assert "déplacée" in said(dispatcher)[0]["text"]
     moved = service.find_booking(sample_db, booking.reference, "ab@exemple.fr")
     assert moved.session.id == second.id
+
+
+def test_the_sessions_offered_say_whose_and_when_all_are_full():
+    dispatcher = CollectingDispatcher()
+    for cae, others_only, all_full in [(None, False, False), ("oxalis", False, False), ("oxalis", True, False),
+                                       (None, False, True), ("oxalis", True, True)]:
+        dispatcher.utter_message(response=dialogue.offer_response(cae, others_only, all_full),
+                                 where_label="à Rouen")
+    texts = [m["text"] for m in said(dispatcher)]
+    assert texts[0] == "Voici les prochaines réunions (à Rouen). Laquelle vous convient ?"
+    assert texts[1] == "Voici les prochaines réunions de votre CAE (à Rouen). Laquelle vous convient ?"
+    assert texts[2].startswith("Votre CAE n'a pas de réunion prévue (à Rouen) ; voici celles d'autres CAE.")
+    assert texts[3].endswith("Elles sont toutes complètes : vous pouvez vous inscrire sur liste d'attente.")
+    assert texts[4].startswith("Votre CAE n'a pas") and "toutes complètes" in texts[4]

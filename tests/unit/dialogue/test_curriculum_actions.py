@@ -7,8 +7,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions import calculators, linking
-from actions import curriculum as actions
+from actions.curriculum import calculators, linking
+from actions.curriculum import progress as actions
 from bot import identity
 from bot.booking import service as booking
 from bot.curriculum import service

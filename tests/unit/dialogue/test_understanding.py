@@ -13,7 +13,9 @@ from bot import settings
 from bot.booking import dialogue, service
 from bot.booking.texts import PARIS
 from bot.channels import guard, rest
+from bot.domain import load as load_domain
 from bot.training_examples import known_intents
+from tests.support import said
 from tests.unit.dialogue.test_booking_dialogue import tracker
 
 
@@ -44,7 +46,7 @@ async def test_first_name_question_answered_with_both_names_fills_both():
     result = await actions.ValidateBookingForm().validate_first_name(
         "Nadia Benali", dispatcher, tracker(text="Nadia Benali"), {})
     assert result == {"first_name": "Nadia", "last_name": "Benali"}
-    assert "Nadia comme prénom et Benali comme nom" in dispatcher.messages[0]["text"]
+    assert "Nadia comme prénom et Benali comme nom" in said(dispatcher)[0]["text"]
     # A last name already given: the answer is the first name as typed.
     result = await actions.ValidateBookingForm().validate_first_name(
         "Marie Claire", CollectingDispatcher(), tracker({"last_name": "Dupont"}), {})
@@ -110,7 +112,7 @@ async def test_a_correction_at_the_recap_changes_that_field_and_keeps_the_rest(s
         False, dispatcher, tracker(recap_slots(sample_db), text=text, intent="deny"), {})
     # booking_confirmed empty again: the form shows the recap once more.
     assert result == {"first_name": "Nadia", "booking_confirmed": None}
-    assert "C'est corrigé (votre prénom)" in dispatcher.messages[0]["text"]
+    assert "C'est corrigé (votre prénom)" in said(dispatcher)[0]["text"]
 
 
 async def test_another_session_chosen_at_the_recap(sample_db):
@@ -135,7 +137,7 @@ async def test_a_wrong_field_without_its_new_value_is_asked_again(sample_db):
     result = await actions.ValidateBookingForm().validate_booking_confirmed(
         False, dispatcher, tracker(recap_slots(sample_db), text="l'e-mail est faux"), {})
     assert result == {"email": None, "booking_confirmed": None}
-    assert "reprenons votre e-mail" in dispatcher.messages[0]["text"]
+    assert "reprenons votre e-mail" in said(dispatcher)[0]["text"]
 
 
 async def test_a_plain_no_at_the_recap_asks_what_to_correct(sample_db):
@@ -143,8 +145,8 @@ async def test_a_plain_no_at_the_recap_asks_what_to_correct(sample_db):
     result = await actions.ValidateBookingForm().validate_booking_confirmed(
         False, dispatcher, tracker(recap_slots(sample_db), text="non", intent="deny"), {})
     assert result == {"booking_confirmed": None}
-    assert "Que faut-il corriger" in dispatcher.messages[0]["text"]
-    assert "annuler" in dispatcher.messages[0]["text"]
+    assert "Que faut-il corriger" in said(dispatcher)[0]["text"]
+    assert "annuler" in said(dispatcher)[0]["text"]
 
 
 async def test_yes_at_the_recap_books_and_other_questions_are_not_corrections(sample_db):
@@ -164,7 +166,7 @@ async def test_yes_at_the_recap_books_and_other_questions_are_not_corrections(sa
 async def test_stopping_the_booking_says_nothing_is_kept(sample_db):
     dispatcher = CollectingDispatcher()
     events = await actions.ActionStopBooking().run(dispatcher, tracker(recap_slots(sample_db)), {})
-    assert "Rien n'a été enregistré" in dispatcher.messages[0]["text"]
+    assert "Rien n'a été enregistré" in said(dispatcher)[0]["text"]
     cleared = {e["name"] for e in events if e["value"] is None}
     assert {"first_name", "last_name", "email", "phone", "booking_session_id"} <= cleared
 
@@ -172,7 +174,7 @@ async def test_stopping_the_booking_says_nothing_is_kept(sample_db):
 # -- Starting over ------------------------------------------------------------
 
 def test_restart_is_an_intent_with_a_french_confirmation_and_typed_examples():
-    domain = yaml.safe_load(settings.DOMAIN_FILE.read_text(encoding="utf-8"))
+    domain = load_domain()
     assert "restart" in domain["intents"]
     [response] = domain["responses"]["utter_restart"]
     assert "reprend à zéro" in response["text"]
@@ -198,7 +200,7 @@ def test_typed_slash_restart_reaches_the_restart_intent():
     lambda c: f"voici le code : {c} !",
 ])
 async def test_a_coach_code_as_people_type_it_links_the_conversation(sample_db, shape):
-    from actions import linking
+    from actions.curriculum import linking
     from bot import identity
     from tests.unit.dialogue.test_curriculum_actions import enrolled_person
 

@@ -7,7 +7,7 @@ import logging
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
-from actions.curriculum import db, person_of
+from actions.curriculum.progress import db, person_of
 from bot import identity
 from bot.curriculum.dialogue import CONTINUE_BUTTON, LINK_BUTTON, WHERE_AM_I_BUTTON, find_email
 
