@@ -83,6 +83,13 @@ USE_KNOWN_WORDS = re.compile(r"^(oui|ouais|ok|okay|d'accord|daccord|volontiers|p
                              re.IGNORECASE)
 
 
+# The person's choice to be answered in the chat itself ("Répondez-moi ici").
+REPLY_HERE = "here"
+REPLY_HERE_WORDS = re.compile(r"^(ici|ici svp|ici merci|ici s'il vous pla[iî]t|r[ée]pondez[- ]moi ici|"
+                              r"r[ée]ponse ici|(ici,? )?dans (le|ce) chat|(ici,? )?dans (la|cette) conversation|"
+                              r"(r[ée]pondez[- ]moi )?(ici,? )?sur le chat)\W*$", re.IGNORECASE)
+
+
 def linked_contact(db: Database, conversation_id: str) -> Optional[dict]:
     """The record this conversation belongs to (a booking made in it, or a link
     proven with a code): ``{"name", "email", "phone", "proven"}``; None when
@@ -277,7 +284,23 @@ def context_lines(context: Mapping[str, Any] | str | None) -> list[str]:
     if context.get("interrupted") and context.get("interrupted") != "booking_form":
         flow = FLOWS.get(context["interrupted"], context["interrupted"])
         lines.append(f"A demandé une personne pendant {flow}")
+    if context.get("reply") == REPLY_HERE:
+        lines.append("Souhaite une réponse ici, dans la conversation (prenez-la pour lui écrire)")
+    if context.get("outside_hours"):
+        line = "Demande faite en dehors des horaires"
+        promised = _moment(context.get("reply_from"))
+        lines.append(line + (f" : réponse annoncée pour le {promised}" if promised else
+                             " : aucune heure de réponse annoncée"))
     return lines
+
+
+def _moment(value: Any) -> Optional[str]:
+    from bot.dates import format_moment
+
+    try:
+        return format_moment(datetime.fromisoformat(str(value))) if value else None
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- the coaches' inbox

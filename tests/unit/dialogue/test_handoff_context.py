@@ -4,11 +4,13 @@ offered to use it; the follow-up buttons fit who the person is."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.handoff as handoff_actions
 from actions.handoff import ActionAskHandoffContact, ActionHandoffRequest, ValidateHandoffForm
 from bot.booking import service
 from bot.handoff import KNOWN_CONTACT, context_lines, conversation_context, last_question
@@ -102,10 +104,12 @@ def book_in_chat(db, conversation_id):
                         conversation_id=conversation_id, notify=False)
 
 
-async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
+async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db, monkeypatch):
+    # Within coop-paris's hours (a Tuesday, 10:00 in Paris): today's flow.
+    monkeypatch.setattr(handoff_actions, "now_utc", lambda: datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))
     booking = book_in_chat(sample_db, "conv-booked")
     ask = CollectingDispatcher()
-    await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-booked"), {})
+    await ActionAskHandoffContact().run(ask, tracker({"cae": "coop-paris"}, [], sender="conv-booked"), {})
     assert "n***@e***.fr" in ask.messages[0]["text"] and "nadia.benali" not in ask.messages[0]["text"]
     assert [b["payload"] for b in ask.messages[0]["buttons"]] == ["oui", "non"]
     slot = await ValidateHandoffForm().validate_handoff_contact(
@@ -114,7 +118,7 @@ async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
     events = [user("je peux venir avec mon associé ?", "faq"), user("un conseiller svp", "human_handoff"),
               user("oui", "affirm")]
     done = CollectingDispatcher()
-    slots = {"handoff_contact": KNOWN_CONTACT, "booking_reference": booking.reference}
+    slots = {"handoff_contact": KNOWN_CONTACT, "booking_reference": booking.reference, "cae": "coop-paris"}
     await ActionHandoffRequest().run(done, tracker(slots, events, sender="conv-booked"), {})
     with sample_db.reader() as s:
         [row] = s.execute(select(HandoffRequest)).scalars().all()
@@ -131,7 +135,9 @@ async def test_without_a_record_oui_is_not_a_contact(sample_db):
     dispatcher = CollectingDispatcher()
     ask = CollectingDispatcher()
     await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-unknown"), {})
-    assert ask.messages[0]["response"] == "utter_ask_handoff_contact"
+    # Network mode: no hours known, no time promised; an answer in the chat is offered.
+    assert "Je ne connais pas ses horaires" in ask.messages[0]["text"]
+    assert [b["payload"] for b in ask.messages[0]["buttons"]] == ["ici", "non"]
     slot = await ValidateHandoffForm().validate_handoff_contact(
         "oui", dispatcher, tracker({}, [], sender="conv-unknown"), {})
     assert slot == {"handoff_contact": None} and "pas reconnu" in dispatcher.messages[0]["text"]
