@@ -151,3 +151,14 @@ def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
     # A CAE whose profile gives no hours: no time promised.
     unknown = texts(ask(servers, "cae-hours-none", "je veux parler à un conseiller", "coop-batir-rhone"))
     assert "je ne peux pas vous dire quand elle vous répondra" in unknown
+
+
+def test_what_are_your_hours(servers):
+    lyon = texts(ask(servers, "cae-hours-ask", "quels sont vos horaires ?", LYON))
+    assert "Horaires de Coopérative d'activité Lyon : du mardi au vendredi de 10 h à 13 h et de 14 h à 18 h" in lyon
+    assert "en ce moment" in lyon
+    network = texts(ask(servers, "cae-hours-ask-0", "vous êtes ouverts quand ?"))
+    assert "Je ne connais pas les horaires d'ouverture de votre CAE" in network
+    # The working hours of an entrepreneur stay a FAQ question.
+    cesa = texts(ask(servers, "cae-hours-cesa", "je pourrai choisir mes horaires en tant qu'entrepreneur salarié ?", LYON))
+    assert "horaire minimum" in cesa and "Horaires de" not in cesa

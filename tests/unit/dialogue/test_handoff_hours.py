@@ -180,3 +180,26 @@ async def test_a_mail_failure_keeps_the_request_and_the_conversation(sample_db, 
     assert stored(sample_db).status == "open"
     assert "could not e-mail handoff request" in caplog.text
     assert announce(sample_db, 999999) == 0  # no such request: nothing, no error
+
+
+@pytest.mark.parametrize("moment, slots, said", [
+    (SUNDAY_AFTERNOON, {"cae": "coop-lyon"},
+     "Horaires de Coopérative d'activité Lyon : du mardi au vendredi de 10 h à 13 h et de 14 h à 18 h ; "
+     "le samedi de 10 h à 13 h ; fermé les jours fériés ; fermé du 24 décembre 2026 au 2 janvier 2027 "
+     "(fêtes de fin d'année). C'est fermé en ce moment : réouverture mardi à partir de 10 h."),
+    (TUESDAY_MORNING, {"cae": "coop-lyon"}, "C'est ouvert en ce moment."),
+    (SUNDAY_AFTERNOON, {}, None), (SUNDAY_AFTERNOON, {"cae": "coop-batir-rhone"}, None),
+])
+async def test_what_are_your_hours(sample_db, clock, moment, slots, said):
+    from actions.caes import ActionCaeHours
+
+    clock(moment)
+    dispatcher = CollectingDispatcher()
+    await ActionCaeHours().run(dispatcher, tracker(slots, [user("quels sont vos horaires ?", "cae_hours")]), {})
+    [message] = dispatcher.messages
+    if said is None:
+        assert message["response"] == "utter_cae_hours_unknown"
+        return
+    assert message["response"] == "utter_cae_hours"
+    filled = "Horaires de {cae_name} : {cae_hours}. {cae_now}".format(**message)
+    assert filled == said if said.startswith("Horaires") else filled.endswith(said)
