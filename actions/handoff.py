@@ -90,7 +90,7 @@ class ActionAskHandoffContact(Action):
                     "ou « non » et il lira simplement notre échange.")
             buttons = [{"title": f"Oui, à {where}", "payload": "oui"}, HERE_BUTTON, ANONYMOUS_BUTTON]
         else:
-            text = (f"{when_text(when)} Où souhaitez-vous sa réponse ? Laissez votre e-mail ou votre "
+            text = (f"{when_text(when)} Pour qu'un conseiller vous réponde, laissez votre e-mail ou votre "
                     "téléphone (il ne servira qu'à cela), ou choisissez « Répondez-moi ici ». "
                     "Sinon, répondez « non » et il lira simplement notre échange.")
             buttons = [HERE_BUTTON, ANONYMOUS_BUTTON]
