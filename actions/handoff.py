@@ -72,7 +72,8 @@ class ActionAskHandoffContact(Action):
         where = "cette adresse" if known.get("email") else "ce numéro"
         dispatcher.utter_message(
             text=("Je transmets votre demande à un chargé d'accompagnement de la CAE. Il peut vous "
-                  f"recontacter à {where}, que vous nous avez déjà donné : {masked_contact(known)}. "
+                  f"recontacter à {where}, que vous nous avez déjà {'donnée' if known.get('email') else 'donné'} : "
+                  f"{masked_contact(known)}. "
                   "Répondez « oui » pour cela, tapez un autre e-mail ou téléphone, "
                   "ou « non » et il lira simplement notre échange."),
             buttons=[{"title": f"Oui, à {where}", "payload": "oui"},
@@ -84,7 +85,8 @@ class ActionAskHandoffContact(Action):
         """Closed (or hours unknown): say when, and offer an answer in the chat too."""
         if known:
             where = "cette adresse" if known.get("email") else "ce numéro"
-            text = (f"{when_text(when)} Il peut vous recontacter à {where}, que vous nous avez déjà donné : "
+            given = "donnée" if known.get("email") else "donné"
+            text = (f"{when_text(when)} Il peut vous recontacter à {where}, que vous nous avez déjà {given} : "
                     f"{masked_contact(known)}. Répondez « oui » pour cela, tapez un autre e-mail ou téléphone, "
                     "choisissez « Répondez-moi ici » pour une réponse dans cette conversation, "
                     "ou « non » et il lira simplement notre échange.")

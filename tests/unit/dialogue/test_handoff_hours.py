@@ -203,3 +203,16 @@ async def test_what_are_your_hours(sample_db, clock, moment, slots, said):
     assert message["response"] == "utter_cae_hours"
     filled = "Horaires de {cae_name} : {cae_hours}. {cae_now}".format(**message)
     assert filled == said if said.startswith("Horaires") else filled.endswith(said)
+
+
+async def test_outside_hours_a_person_with_a_record_is_offered_it_and_here(sample_db, clock):
+    from tests.unit.dialogue.test_handoff_context import book_in_chat
+
+    clock(SUNDAY_AFTERNOON)
+    book_in_chat(sample_db, "conv-hours")
+    asked = CollectingDispatcher()
+    await ActionAskHandoffContact().run(asked, tracker({"cae": "coop-lyon"}), {})
+    [message] = asked.messages
+    assert message["text"].startswith("Nous sommes fermés pour le moment : un conseiller vous répondra mardi")
+    assert "à cette adresse, que vous nous avez déjà donnée : n***@e***.fr" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["oui", "ici", "non"]
