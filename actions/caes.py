@@ -1,12 +1,17 @@
-"""Network mode: "y a-t-il une CAE près de chez moi ?", "une CAE bâtiment dans le 69"."""
+"""Network mode: "y a-t-il une CAE près de chez moi ?", "une CAE bâtiment dans le 69";
+and "quels sont vos horaires ?" (the conversation's CAE's opening hours)."""
 from __future__ import annotations
 
 import logging
 
 from rasa_sdk import Action
 
-from bot.caes.chat import all_profiles
+from actions import handoff
+from bot.caes.chat import all_profiles, profile_of
 from bot.caes.network import find, listing, parse_query, session_buttons, specialism_name
+from bot.caes.profiles import hours_text
+from bot.dates import PARIS
+from bot.handoff import reply_timing
 
 logger = logging.getLogger(__name__)
 
@@ -35,4 +40,31 @@ class ActionFindCae(Action):
         else:
             dispatcher.utter_message(response="utter_no_cae_found", cae_place=query.place_label,
                                      cae_specialism=specialism)
+        return []
+
+
+class ActionCaeHours(Action):
+    """"Quels sont vos horaires ?": the conversation's CAE's opening hours (its
+    profile, bot/caes/hours.py) and whether someone is there now; no hours known
+    (network mode, a profile without them): says so."""
+
+    def name(self) -> str:
+        return "action_cae_hours"
+
+    async def run(self, dispatcher, tracker, domain):
+        try:
+            profile = profile_of(tracker.get_slot("cae"))
+            today = handoff.now_utc().astimezone(PARIS).date()  # the handoff's clock, injected in the tests
+            hours = hours_text(profile, today) if profile else None
+        except Exception:  # noqa: BLE001 - never fails the turn: hours unknown
+            logger.exception("could not read the CAE's opening hours")
+            profile, hours = None, None
+        if not hours:
+            dispatcher.utter_message(response="utter_cae_hours_unknown")
+            return []
+        when = handoff.who_answers(tracker)
+        response = {"open": "utter_cae_hours", "later": "utter_cae_hours_closed_until"}.get(
+            reply_timing(when), "utter_cae_hours_closed")
+        dispatcher.utter_message(response=response, cae_name=profile.name, cae_hours=hours,
+                                 reply_when=when.reply_when)
         return []

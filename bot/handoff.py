@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot import conversation_cae
 from bot.booking.dialogue import clean_email
+from bot.caes.hours import Availability
 from bot.identity import PROVEN, linked_person, person_cae_ids
 from bot.phones import NO_PHONE, clean_phone
 from bot.redact import mask_email
@@ -81,6 +82,25 @@ KNOWN_CONTACT = "known"
 USE_KNOWN_WORDS = re.compile(r"^(oui|ouais|ok|okay|d'accord|daccord|volontiers|parfait|c'est bon|ça marche|"
                              r"ca marche|oui (à|a) cette adresse|oui (à|a) ce num(é|e)ro|oui merci)\W*$",
                              re.IGNORECASE)
+
+
+# The person's choice to be answered in the chat itself ("Répondez-moi ici").
+REPLY_HERE = "here"
+REPLY_HERE_WORDS = re.compile(r"^(ici|ici svp|ici merci|ici s'il vous pla[iî]t|r[ée]pondez[- ]moi ici|"
+                              r"r[ée]ponse ici|(ici,? )?dans (le|ce) chat|(ici,? )?dans (la|cette) conversation|"
+                              r"(r[ée]pondez[- ]moi )?(ici,? )?sur le chat)\W*$", re.IGNORECASE)
+
+
+def reply_timing(when: Availability) -> str:
+    """What the chat may promise about the reply (bot/caes/hours.py's
+    ``Availability``): "open" (someone is there), "later" (closed, reopening
+    known: ``when.reply_when``), "unsure" (closed, no reopening ahead) or
+    "unknown" (no hours known: network mode, a profile without them)."""
+    if not when.known:
+        return "unknown"
+    if when.open:
+        return "open"
+    return "later" if when.reply_when else "unsure"
 
 
 def linked_contact(db: Database, conversation_id: str) -> Optional[dict]:
@@ -277,7 +297,23 @@ def context_lines(context: Mapping[str, Any] | str | None) -> list[str]:
     if context.get("interrupted") and context.get("interrupted") != "booking_form":
         flow = FLOWS.get(context["interrupted"], context["interrupted"])
         lines.append(f"A demandé une personne pendant {flow}")
+    if context.get("reply") == REPLY_HERE:
+        lines.append("Souhaite une réponse ici, dans la conversation (prenez-la pour lui écrire)")
+    if context.get("outside_hours"):
+        line = "Demande faite en dehors des horaires"
+        promised = _moment(context.get("reply_from"))
+        lines.append(line + (f" : réponse annoncée pour le {promised}" if promised else
+                             " : aucune heure de réponse annoncée"))
     return lines
+
+
+def _moment(value: Any) -> Optional[str]:
+    from bot.dates import format_moment
+
+    try:
+        return format_moment(datetime.fromisoformat(str(value))) if value else None
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- the coaches' inbox

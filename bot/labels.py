@@ -33,6 +33,7 @@ INTENTS = {
     "erase_my_data": "Effacer mes données", "inform": "Réponse donnée",
     "nlu_fallback": "Non compris", "faq": "Question (FAQ)", "restart": "Recommencer",
     "find_cae": "Chercher une CAE près de chez soi",
+    "cae_hours": "Horaires d'ouverture de la CAE",
 }
 ACTIONS = {
     "action_fallback_choices": "Propositions « Vouliez-vous dire… »",

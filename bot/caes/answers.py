@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from bot.caes.profiles import Profile, contribution_text
+from bot.caes.profiles import Profile, contribution_text, hours_text
 from bot.faq import CAE_RESPONSE_PREFIX, RESPONSE_PREFIX, Topic, placeholders
 
 
@@ -29,6 +29,7 @@ def values(profile: Profile) -> dict[str, Optional[str]]:
         "cae_vat": rules.get("vat"),
         "cae_joining": rules.get("joining"),
         "cae_sessions": raw.get("information_sessions"),
+        "cae_hours": hours_text(profile),
     }
 
 

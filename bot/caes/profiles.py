@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -17,6 +18,7 @@ import jsonschema
 import yaml
 
 from bot import settings
+from bot.caes.hours import HoursError, OpeningHours, parse_hours
 from bot.errors import UserError
 
 CAES_DIR = settings.ROOT / "caes"
@@ -82,6 +84,11 @@ class Profile:
     def coaches_email(self) -> Optional[str]:
         return self.raw.get("coaches_email")
 
+    @property
+    def hours(self) -> Optional[OpeningHours]:
+        """Its opening hours (bot/caes/hours.py), None when the profile gives none."""
+        return parse_hours(self.raw.get("opening_hours"))
+
     def to_json(self) -> str:
         return json.dumps(self.raw, ensure_ascii=False, sort_keys=True)
 
@@ -106,6 +113,10 @@ _MESSAGES = {
 def _french(error: jsonschema.ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "(racine)"
     what = _MESSAGES.get(error.validator, "valeur non valable")
+    if error.validator == "type" and isinstance(error.instance, (date, datetime)):
+        what = "une date s'écrit entre guillemets (\"2026-08-03\")"
+    elif error.validator == "pattern" and "opening_hours" in where:
+        what = "format non valable (une plage s'écrit \"09:00-12:30\", une date \"2026-08-03\")"
     if error.validator == "enum":
         what += " (attendu : " + ", ".join(map(str, error.validator_value)) + ")"
     return f"champ « {where} » : {what} ({error.message})"
@@ -122,6 +133,10 @@ def parse_profile(data: Any, name: str = "profil") -> Profile:
     if "min_rate" in contribution and contribution["min_rate"] > contribution["max_rate"]:
         raise ProfileError(f"Profil de CAE {name} non valable, champ « contribution/min_rate » : "
                            "plus grand que « max_rate ».")
+    try:
+        parse_hours(data.get("opening_hours"))
+    except HoursError as error:
+        raise ProfileError(f"Profil de CAE {name} non valable, champ « {error.field} » : {error.message}.") from None
     territory = data["territory"]
     return Profile(slug=data["slug"], name=data["name"], departements=tuple(territory["departements"]),
                    cities=tuple(territory.get("cities") or ()), specialisms=tuple(data["specialisms"]), raw=data)
@@ -164,6 +179,15 @@ def contribution_text(profile: Profile) -> str:
     if c.get("minimum_eur"):
         text += f", avec un minimum de {pct(c['minimum_eur'])} € par mois"
     return text
+
+
+def hours_text(profile: Profile, today: Optional[date] = None) -> Optional[str]:
+    """``du lundi au vendredi de 9 h à 12 h 30 …`` (closures over before ``today``
+    left out); None when the profile gives no hours."""
+    from bot.caes.hours import describe
+
+    hours = profile.hours
+    return describe(hours, today) if hours else None
 
 
 def specialisms_text(profile: Profile) -> str:

@@ -111,3 +111,54 @@ def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
     assert "Votre CAE n'a pas de réunion prévue (à Rouen)" in texts(replies)
     titles = [b["title"] for r in replies for b in r.get("buttons") or []]
     assert titles and all("Rouen" in t for t in titles), titles
+
+
+def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
+    """Issue 22, item 2, over REST: what the chat says follows coop-lyon's hours at
+    this moment (computed here from the same profile), "ici" is accepted typed,
+    the request is e-mailed once to the CAE's address without the person's
+    contact; a CAE without hours promises no time."""
+    import json
+    from email import message_from_bytes, policy
+
+    from bot.booking.service import now_utc
+    from bot.caes.hours import availability
+    from bot.caes.profiles import load_dir
+
+    hours = load_dir()[LYON].hours
+    me = "cae-hours"
+    before = availability(hours, now_utc())
+    asked = ask(servers, me, "je veux parler à un conseiller", LYON)
+    if availability(hours, now_utc()) != before:
+        pytest.skip("the CAE opened or closed during the test")
+    said = texts(asked)
+    if before.open:
+        assert "Pour qu'il vous recontacte, laissez votre e-mail ou votre téléphone" in said
+    else:
+        assert f"Nous sommes fermés pour le moment : un conseiller vous répondra {before.reply_when}." in said
+        assert payloads(asked) == ["ici", "non"]
+    done = texts(ask(servers, me, "répondez-moi ici", LYON))
+    assert "dans cette conversation" in done, done
+    [request] = stored_rows(servers, HandoffRequest, me)
+    context = json.loads(request.context)
+    assert context["reply"] == "here" and request.email is None and request.phone is None
+    assert ("outside_hours" in context) is (not before.open)
+    link = f"/coach/handoffs#demande-{request.id}"
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in servers.outbox.glob("*.eml")]
+    mine = [m for m in mails if link in m.get_body(("plain",)).get_content()]
+    assert [m["To"] for m in mine] == ["equipe@coop-lyon.example.org"]
+
+    # A CAE whose profile gives no hours: no time promised.
+    unknown = texts(ask(servers, "cae-hours-none", "je veux parler à un conseiller", "coop-batir-rhone"))
+    assert "je ne peux pas vous dire quand elle vous répondra" in unknown
+
+
+def test_what_are_your_hours(servers):
+    lyon = texts(ask(servers, "cae-hours-ask", "quels sont vos horaires ?", LYON))
+    assert "Horaires de Coopérative d'activité Lyon : du mardi au vendredi de 10 h à 13 h et de 14 h à 18 h" in lyon
+    assert "en ce moment" in lyon
+    network = texts(ask(servers, "cae-hours-ask-0", "vous êtes ouverts quand ?"))
+    assert "Je ne connais pas les horaires d'ouverture de votre CAE" in network
+    # The working hours of an entrepreneur stay a FAQ question.
+    cesa = texts(ask(servers, "cae-hours-cesa", "je pourrai choisir mes horaires en tant qu'entrepreneur salarié ?", LYON))
+    assert "horaire minimum" in cesa and "Horaires de" not in cesa

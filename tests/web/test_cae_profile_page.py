@@ -3,6 +3,7 @@ CAE's; an admin without a CAE reads them all; login required."""
 from __future__ import annotations
 
 import html
+import re
 
 from tests.web.test_conversation_scope import as_
 
@@ -29,12 +30,15 @@ async def test_an_admin_sees_every_profile(client):
     page = html.unescape(await (await client.get("/coach/cae")).text())
     for slug in ("coop-normandie", "coop-lyon", "coop-paris", "coop-batir-rhone"):
         assert f'id="cae-{slug}"' in page
+    # Opening hours in French, from the structure; a profile without hours says what that means.
+    assert re.search(r'id="cae-coop-normandie".*?<dd data-field="opening_hours">du lundi au jeudi de 9 h à 12 h 30 '
+                     r'et de 13 h 30 à 17 h ; le vendredi de 9 h à 12 h 30 ; fermé les jours fériés', page, re.S)
+    assert re.search(r'id="cae-coop-batir-rhone".*?<dd data-field="opening_hours">non renseignés '
+                     r"\(l'assistant ne promet pas d'heure de réponse\)", page, re.S)
 
 
 # --------------------------------------------------------------------------- admin edits
 
-
-import re  # noqa: E402
 
 import yaml  # noqa: E402
 

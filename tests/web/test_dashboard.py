@@ -118,6 +118,7 @@ async def test_handoff_inbox(dash):
     page = await (await dash.get("/coach/handoffs")).text()
     assert "comment toucher le chômage ?" in page and "lea@exemple.fr" in page
     hid = re.search(r'/coach/handoffs/(\d+)/handled', page).group(1)
+    assert f'id="demande-{hid}"' in page  # the e-mail to the coaches links here (bot/handoff_notices.py)
     token = await csrf_of(dash, "/coach/handoffs")
     await dash.post(f"/coach/handoffs/{hid}/handled", data={"csrf_token": token})
     assert "comment toucher le chômage" not in await (await dash.get("/coach/handoffs")).text()

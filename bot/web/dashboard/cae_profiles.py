@@ -7,11 +7,13 @@ a coach sees is the coach's scope, applied in SQL (bot/caes/store.py, bot/scope.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from aiohttp import web
 
-from bot.caes.profiles import BASES, SPECIALISMS, Profile, ProfileError, contribution_text
+from bot.caes.profiles import BASES, SPECIALISMS, Profile, ProfileError, contribution_text, hours_text
 from bot.caes.store import history, profile_in_scope, profile_yaml, profiles_in_scope, save_profile
+from bot.dates import PARIS
 from bot.web.auth import admin_required, login_required
 from bot.web.dashboard.common import db, render, scope
 
@@ -68,5 +70,6 @@ async def page(request: web.Request) -> web.Response:
         None, profiles_in_scope, db(request), scope(request))
     return await render(request, "cae_profile.html", {
         "profiles": [(p, contribution_text(p)) for p in profiles],
+        "hours_text": lambda p: hours_text(p, datetime.now(PARIS).date()),
         "specialisms": SPECIALISMS, "bases": BASES, "saved": request.query.get("modifie"),
         "saved_fields": request.query.get("champs")})

@@ -4,11 +4,13 @@ offered to use it; the follow-up buttons fit who the person is."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.handoff as handoff_actions
 from actions.handoff import ActionAskHandoffContact, ActionHandoffRequest, ValidateHandoffForm
 from bot.booking import service
 from bot.handoff import KNOWN_CONTACT, context_lines, conversation_context, last_question
@@ -103,10 +105,12 @@ def book_in_chat(db, conversation_id):
                         conversation_id=conversation_id, notify=False)
 
 
-async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
+async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db, monkeypatch):
+    # Within coop-paris's hours (a Tuesday, 10:00 in Paris): today's flow.
+    monkeypatch.setattr(handoff_actions, "now_utc", lambda: datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))
     booking = book_in_chat(sample_db, "conv-booked")
     ask = CollectingDispatcher()
-    await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-booked"), {})
+    await ActionAskHandoffContact().run(ask, tracker({"cae": "coop-paris"}, [], sender="conv-booked"), {})
     assert "n***@e***.fr" in rendered_texts(ask)[0] and "nadia.benali" not in rendered_texts(ask)[0]
     assert [b["payload"] for b in rendered_buttons(ask)[0]] == ["oui", "non"]
     assert rendered_buttons(ask)[0][0]["title"] == "Oui, à cette adresse"
@@ -116,7 +120,7 @@ async def test_a_person_who_booked_is_offered_the_address_they_gave(sample_db):
     events = [user("je peux venir avec mon associé ?", "faq"), user("un conseiller svp", "human_handoff"),
               user("oui", "affirm")]
     done = CollectingDispatcher()
-    slots = {"handoff_contact": KNOWN_CONTACT, "booking_reference": booking.reference}
+    slots = {"handoff_contact": KNOWN_CONTACT, "booking_reference": booking.reference, "cae": "coop-paris"}
     await ActionHandoffRequest().run(done, tracker(slots, events, sender="conv-booked"), {})
     with sample_db.reader() as s:
         [row] = s.execute(select(HandoffRequest)).scalars().all()
@@ -133,7 +137,9 @@ async def test_without_a_record_oui_is_not_a_contact(sample_db):
     dispatcher = CollectingDispatcher()
     ask = CollectingDispatcher()
     await ActionAskHandoffContact().run(ask, tracker({}, [], sender="conv-unknown"), {})
-    assert ask.messages[0]["response"] == "utter_ask_handoff_contact"
+    # Network mode: no hours known, no time promised; an answer in the chat is offered.
+    assert "Je ne connais pas ses horaires" in rendered_texts(ask)[0]
+    assert [b["payload"] for b in rendered_buttons(ask)[-1]] == ["ici", "non"]
     slot = await ValidateHandoffForm().validate_handoff_contact(
         "oui", dispatcher, tracker({}, [], sender="conv-unknown"), {})
     assert slot == {"handoff_contact": None} and "pas reconnu" in rendered_texts(dispatcher)[0]
