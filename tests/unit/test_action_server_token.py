@@ -80,11 +80,12 @@ def test_the_rasa_launcher_refuses_a_token_on_the_command_line():
     assert "not on the command line" in str(stopped.value)
 
 
-def test_the_rasa_launcher_reads_the_token_from_the_environment_or_a_file(tmp_path):
-    from bot.rasa.server import token_from
+def test_the_launchers_read_their_token_from_the_environment_or_a_file(tmp_path):
+    from bot.settings import launch_token
 
-    env = {"CAE_RASA_TOKEN": " from-env "}
-    assert token_from(env) == "from-env" and "CAE_RASA_TOKEN" not in env
     (tmp_path / "token").write_text("from-file\n")
-    assert token_from({"CAE_RASA_TOKEN_FILE": str(tmp_path / "token")}) == "from-file"
-    assert token_from({}) == ""
+    for name in ("CAE_RASA_TOKEN", "CAE_ACTIONS_TOKEN"):
+        env = {name: " from-env ", "PATH": "/bin"}
+        assert launch_token(name, env) == "from-env" and env == {"PATH": "/bin"}
+        assert launch_token(name, {f"{name}_FILE": str(tmp_path / "token")}) == "from-file"
+        assert launch_token(name, {}) == ""
