@@ -44,6 +44,22 @@ def own_database(tmp_path_factory):
     storage._default = None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Real argon2 hashes, with the cheapest parameters: a hash is checked with
+    the parameters written in it, and the default ones cost ~0.1 s per login
+    or BasicAuth call (hundreds in the web tests). Hashes made here (the test
+    databases' accounts) are cheap to check; the servers keep the defaults."""
+    from argon2 import PasswordHasher
+
+    from bot import accounts
+
+    saved = accounts.HASHER
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts.HASHER = saved
+
+
 @pytest.fixture(scope="session")
 def rasa_model() -> Path:
     from bot.training import ensure_model

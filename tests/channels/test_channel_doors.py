@@ -23,7 +23,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.servers import free_port
 from tests.channels import stubs
-from tests.channels.helpers import serving
+from tests.support import serving
 
 _ids = itertools.count(900000001)
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.channels import stubs
 from bot.channels.limits import pseudonym
-from tests.channels.helpers import post, user_events
+from tests.support import post, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.channels import stubs
 from bot.channels.limits import pseudonym
-from tests.channels.helpers import post, tracker, user_events
+from tests.support import post, tracker, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from bot import settings
-from tests.channels.helpers import tracker, user_events
+from tests.support import tracker, user_events
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

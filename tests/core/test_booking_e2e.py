@@ -8,29 +8,29 @@ import urllib.request
 import pytest
 
 from bot.storage.models import HandoffRequest
-from tests.core.helpers import ask, payloads, stored_rows, texts
+from tests.support import chat, payloads, stored_rows, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 def book(servers, me: str, email: str, first: str = "Léa", last: str = "Martin") -> str:
     """The whole booking conversation; returns the bot's last reply."""
-    where = ask(servers, me, "je veux m'inscrire à une réunion d'information")
+    where = chat(servers, me, "je veux m'inscrire à une réunion d'information")
     assert "Où souhaitez-vous" in texts(where)
     assert "En visio" in payloads(where)
-    sessions = ask(servers, me, "en visio")
+    sessions = chat(servers, me, "en visio")
     assert "Laquelle vous convient" in texts(sessions)
     choice = payloads(sessions)[0]
     assert choice.startswith("/choose_session")
-    assert "Êtes-vous d'accord" in texts(ask(servers, me, choice))
-    assert "prénom" in texts(ask(servers, me, "oui"))
-    assert "nom de famille" in texts(ask(servers, me, first))
-    assert "e-mail" in texts(ask(servers, me, last))
-    assert "ne semble pas valide" in texts(ask(servers, me, "lea.martin@"))
-    assert "téléphone" in texts(ask(servers, me, email))
-    recap = texts(ask(servers, me, "non"))
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, choice))
+    assert "prénom" in texts(chat(servers, me, "oui"))
+    assert "nom de famille" in texts(chat(servers, me, first))
+    assert "e-mail" in texts(chat(servers, me, last))
+    assert "ne semble pas valide" in texts(chat(servers, me, "lea.martin@"))
+    assert "téléphone" in texts(chat(servers, me, email))
+    recap = texts(chat(servers, me, "non"))
     assert "Je récapitule" in recap and email in recap and f"{first} {last}" in recap
-    return texts(ask(servers, me, "oui"))
+    return texts(chat(servers, me, "oui"))
 
 
 def test_book_get_calendar_cancel_and_book_again(servers):
@@ -45,13 +45,13 @@ def test_book_get_calendar_cancel_and_book_again(servers):
     assert any(servers.outbox.glob("*.eml")), "no confirmation e-mail in the outbox"
 
     # The reference is known in this conversation: only the e-mail is asked, as proof.
-    assert "e-mail" in texts(ask(servers, me, "annuler mon inscription"))
-    wrong = texts(ask(servers, me, "autre@exemple.fr"))
+    assert "e-mail" in texts(chat(servers, me, "annuler mon inscription"))
+    wrong = texts(chat(servers, me, "autre@exemple.fr"))
     assert "Je ne trouve pas d'inscription" in wrong and "référence" in wrong
-    assert "Je n'ai pas reconnu la référence" in texts(ask(servers, me, "euh je sais plus"))
-    assert "e-mail" in texts(ask(servers, me, reference))
-    assert "Voulez-vous vraiment annuler" in texts(ask(servers, me, "lea.martin@exemple.fr"))
-    assert "est annulée" in texts(ask(servers, me, "oui"))
+    assert "Je n'ai pas reconnu la référence" in texts(chat(servers, me, "euh je sais plus"))
+    assert "e-mail" in texts(chat(servers, me, reference))
+    assert "Voulez-vous vraiment annuler" in texts(chat(servers, me, "lea.martin@exemple.fr"))
+    assert "est annulée" in texts(chat(servers, me, "oui"))
 
     again = book(servers, me, "lea.martin@exemple.fr")
     assert "C'est confirmé" in again
@@ -60,37 +60,37 @@ def test_book_get_calendar_cancel_and_book_again(servers):
 
 def test_wrong_reference_and_stop(servers):
     me = "booking-e2e-wrong"
-    ask(servers, me, "annuler mon inscription")
-    ask(servers, me, "RI-ZZZZZZ")
-    reply = texts(ask(servers, me, "personne@exemple.fr"))
+    chat(servers, me, "annuler mon inscription")
+    chat(servers, me, "RI-ZZZZZZ")
+    reply = texts(chat(servers, me, "personne@exemple.fr"))
     assert "Je ne trouve pas d'inscription" in reply
-    assert "Rien n'a été enregistré" in texts(ask(servers, me, "stop"))
+    assert "Rien n'a été enregistré" in texts(chat(servers, me, "stop"))
 
 
 def test_refusing_consent_books_nothing(servers):
     me = "booking-e2e-noconsent"
-    sessions = ask(servers, me, "je veux m'inscrire à une réunion d'information à Lyon")
+    sessions = chat(servers, me, "je veux m'inscrire à une réunion d'information à Lyon")
     assert "Laquelle vous convient" in texts(sessions)
     buttons = [b for r in sessions for b in r.get("buttons") or []]
     assert buttons, "the sessions come as buttons"
     assert all("Lyon" in b["title"] for b in buttons)
-    assert "Êtes-vous d'accord" in texts(ask(servers, me, payloads(sessions)[-1]))
-    reply = texts(ask(servers, me, "non"))
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, payloads(sessions)[-1]))
+    reply = texts(chat(servers, me, "non"))
     assert "je ne garde aucune donnée" in reply
     assert "prénom" not in reply
 
 
 def test_any_place_then_a_button(servers):
     me = "booking-e2e-anywhere"
-    ask(servers, me, "je veux m'inscrire à une réunion d'information")
-    sessions = ask(servers, me, "peu importe")
+    chat(servers, me, "je veux m'inscrire à une réunion d'information")
+    sessions = chat(servers, me, "peu importe")
     assert len(payloads(sessions)) >= 3
-    assert "Êtes-vous d'accord" in texts(ask(servers, me, payloads(sessions)[-1]))
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, payloads(sessions)[-1]))
 
 
 def test_handoff_request_reaches_the_inbox(servers):
     me = "handoff-e2e"
-    assert "laissez votre e-mail" in texts(ask(servers, me, "je veux parler à un conseiller"))
-    assert "ne pourra pas vous recontacter" in texts(ask(servers, me, "non"))
+    assert "laissez votre e-mail" in texts(chat(servers, me, "je veux parler à un conseiller"))
+    assert "ne pourra pas vous recontacter" in texts(chat(servers, me, "non"))
     rows = stored_rows(servers, HandoffRequest, me)
     assert len(rows) == 1 and rows[0].email is None

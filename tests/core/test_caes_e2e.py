@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage.models import Cae, HandoffRequest
-from tests.core.helpers import payloads, stored_rows, texts
-from tests.support import chat as ask, tracker
+from tests.support import chat, payloads, stored_rows, texts, tracker
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -18,17 +17,17 @@ def slot(servers, sender: str, name: str):
 
 
 def eligibility_verdict(servers, sender: str, cae: str | None) -> str:
-    confirm = texts(ask(servers, sender, "mon activité d'hébergement web est-elle acceptée ?", cae))
+    confirm = texts(chat(servers, sender, "mon activité d'hébergement web est-elle acceptée ?", cae))
     assert "C'est bien ça ?" in confirm, confirm
     for answer in ("oui", "je suis au chômage", "non", "non"):
-        ask(servers, sender, answer, cae)
-    return texts(ask(servers, sender, "non", cae))
+        chat(servers, sender, answer, cae)
+    return texts(chat(servers, sender, "non", cae))
 
 
 def test_contribution_two_caes_and_network_mode(servers):
-    normandie = texts(ask(servers, "cae-contrib-n", "combien prend la coopérative ?", NORMANDIE))
-    lyon = texts(ask(servers, "cae-contrib-l", "combien prend la coopérative ?", LYON))
-    network = ask(servers, "cae-contrib-0", "combien prend la coopérative ?")
+    normandie = texts(chat(servers, "cae-contrib-n", "combien prend la coopérative ?", NORMANDIE))
+    lyon = texts(chat(servers, "cae-contrib-l", "combien prend la coopérative ?", LYON))
+    network = chat(servers, "cae-contrib-0", "combien prend la coopérative ?")
     assert "Chez Coopérative d'activité Normandie" in normandie and "11 % de votre marge brute" in normandie
     assert "Chez Coopérative d'activité Lyon" in lyon and "10 % de votre chiffre d'affaires" in lyon
     assert "11 % de votre marge brute" not in lyon
@@ -41,9 +40,9 @@ def test_contribution_two_caes_and_network_mode(servers):
 
 
 def test_hiring_two_caes_and_network_mode(servers):
-    normandie = texts(ask(servers, "cae-hire-n", "je peux embaucher ?", NORMANDIE))
-    lyon = texts(ask(servers, "cae-hire-l", "je peux embaucher ?", LYON))
-    general = texts(ask(servers, "cae-hire-0", "je peux embaucher ?"))
+    normandie = texts(chat(servers, "cae-hire-n", "je peux embaucher ?", NORMANDIE))
+    lyon = texts(chat(servers, "cae-hire-l", "je peux embaucher ?", LYON))
+    general = texts(chat(servers, "cae-hire-0", "je peux embaucher ?"))
     assert "vous ne pouvez pas embaucher vous-même" in normandie
     assert "vous pouvez recruter un salarié" in lyon
     assert "Selon Scop276 (rapport 2019)" in general  # whose rule it is
@@ -62,24 +61,24 @@ def test_web_hosting_two_caes_and_network_mode(servers):
 
 
 def test_unknown_cae_is_network_mode(servers):
-    replies = texts(ask(servers, "cae-unknown", "combien prend la coopérative ?", "n-existe-pas"))
+    replies = texts(chat(servers, "cae-unknown", "combien prend la coopérative ?", "n-existe-pas"))
     assert "entre 8 et 15 % de la marge brute" in replies and "Chez Coopérative" not in replies
     assert slot(servers, "cae-unknown", "cae") is None
 
 
 def test_network_mode_finds_caes_by_place_and_specialism(servers):
-    building = texts(ask(servers, "cae-find-1", "une CAE bâtiment dans le 69 ?"))
+    building = texts(chat(servers, "cae-find-1", "une CAE bâtiment dans le 69 ?"))
     assert "Coopérative du bâtiment Rhône (bâtiment)" in building
     assert "Normandie" not in building
-    none = texts(ask(servers, "cae-find-2", "y a-t-il une CAE dans le 13 ?"))
+    none = texts(chat(servers, "cae-find-2", "y a-t-il une CAE dans le 13 ?"))
     assert "Je ne connais pas de CAE dans le 13" in none
 
 
 def test_handoff_goes_to_the_conversations_cae(servers):
     me = "cae-handoff"
-    ask(servers, me, "bonjour", LYON)
-    ask(servers, me, "je veux parler à un conseiller", LYON)
-    ask(servers, me, "non", LYON)
+    chat(servers, me, "bonjour", LYON)
+    chat(servers, me, "je veux parler à un conseiller", LYON)
+    chat(servers, me, "non", LYON)
     [request] = stored_rows(servers, HandoffRequest, me)
     from bot.storage.db import Database
     db = Database(servers.database_url)
@@ -91,14 +90,14 @@ def test_handoff_goes_to_the_conversations_cae(servers):
 
 
 def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
-    found = ask(servers, "cae-find-3", "une CAE à Rouen ?")
+    found = chat(servers, "cae-find-3", "une CAE à Rouen ?")
     [button] = [b for r in found for b in r.get("buttons") or []]
-    sessions = texts(ask(servers, "cae-find-3", button["payload"]))
+    sessions = texts(chat(servers, "cae-find-3", button["payload"]))
     assert "Voici les prochaines réunions (à Rouen)" in sessions
     # With the conversation's CAE known and "peu importe", its sessions come first.
     me = "cae-book-own"
-    ask(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
-    replies = ask(servers, me, "peu importe", LYON)
+    chat(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
+    replies = chat(servers, me, "peu importe", LYON)
     titles = [b["title"] for r in replies for b in r.get("buttons") or []]
     assert titles and "Lyon" in titles[0], titles
     assert "Voici les prochaines réunions de votre CAE (partout)" in texts(replies)
@@ -106,8 +105,8 @@ def test_a_found_caes_button_offers_its_sessions_and_own_cae_first(servers):
     # place where their CAE has none.
     assert not any("Rouen" in t or "Paris" in t for t in titles), titles
     me = "cae-book-elsewhere"
-    ask(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
-    replies = ask(servers, me, "à Rouen", LYON)
+    chat(servers, me, "je veux m'inscrire à une réunion d'information", LYON)
+    replies = chat(servers, me, "à Rouen", LYON)
     assert "Votre CAE n'a pas de réunion prévue (à Rouen)" in texts(replies)
     titles = [b["title"] for r in replies for b in r.get("buttons") or []]
     assert titles and all("Rouen" in t for t in titles), titles

@@ -6,7 +6,7 @@ import pytest
 
 from bot.evaluation import Outcome, Report, answered_topic, faq_answers
 from bot.faq import HELDOUT_FILES, load_heldout
-from tests.support import chat as ask
+from tests.support import chat
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -23,7 +23,7 @@ def heldout_reports(servers) -> dict[str, Report]:
     for name, path in HELDOUT_FILES.items():
         reports[name] = Report([
             Outcome(item["text"], item["topic"],
-                    answered_topic(ask(servers, f"{name}-{n}".replace(" ", "-"), item["text"]), answers))
+                    answered_topic(chat(servers, f"{name}-{n}".replace(" ", "-"), item["text"]), answers))
             for n, item in enumerate(load_heldout(path))
         ])
         print(f"\n=== {name} ===\n{reports[name].format()}")
@@ -44,5 +44,5 @@ def test_few_confident_wrong_answers(heldout_reports, name):
 def test_a_topic_button_answers_that_topic(servers):
     answers = faq_answers()
     for topic in answers:
-        replies = ask(servers, f"button-{topic}", f'/ask_topic{{"faq_topic":"{topic}"}}')
+        replies = chat(servers, f"button-{topic}", f'/ask_topic{{"faq_topic":"{topic}"}}')
         assert answered_topic(replies, answers) == topic, topic

@@ -8,21 +8,9 @@ import urllib.request
 
 import pytest
 
-from tests.support import chat
+from tests.support import chat, post
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
-
-
-def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, object]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.load(reply)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
 
 
 def test_bonjour_gets_the_french_welcome(servers):
@@ -66,6 +54,6 @@ def test_bad_input_gets_a_polite_french_answer(servers, message):
 
 
 def test_huge_message_is_refused_in_french_and_the_conversation_goes_on(servers):
-    status, body = post_json(servers.rest_webhook, {"sender": "e2e-huge", "message": "bonjour " * 2000})
+    status, body = post(servers.rest_webhook, {"sender": "e2e-huge", "message": "bonjour " * 2000})
     assert status == 400 and "trop long" in json.loads(body)["message"]
     assert chat(servers, "e2e-huge", "bonjour")[0]["text"].startswith("Bonjour")

@@ -12,23 +12,23 @@ import pytest
 
 from bot.rasa.speedups import DOWN_REPLY
 from bot.servers import http_ok
-from tests.core.helpers import ask, payloads, texts
+from tests.support import chat, payloads, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 def start_booking(servers, me: str) -> None:
     """Up to the consent question."""
-    assert "Où souhaitez-vous" in texts(ask(servers, me, "je veux m'inscrire à une réunion d'information"))
-    sessions = ask(servers, me, "en visio")
-    assert "Êtes-vous d'accord" in texts(ask(servers, me, payloads(sessions)[0]))
+    assert "Où souhaitez-vous" in texts(chat(servers, me, "je veux m'inscrire à une réunion d'information"))
+    sessions = chat(servers, me, "en visio")
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, payloads(sessions)[0]))
 
 
 def finish_booking(servers, me: str, email: str, name: str) -> None:
-    assert "téléphone" in texts(ask(servers, me, email))
-    recap = texts(ask(servers, me, "non"))
+    assert "téléphone" in texts(chat(servers, me, email))
+    recap = texts(chat(servers, me, "non"))
     assert "Je récapitule" in recap and email in recap and name in recap
-    assert "C'est confirmé" in texts(ask(servers, me, "oui"))
+    assert "C'est confirmé" in texts(chat(servers, me, "oui"))
 
 
 def kill(servers, name: str) -> int:
@@ -63,9 +63,9 @@ def test_rasa_token_is_not_on_its_command_line(servers):
 def test_a_killed_action_server_restarts_and_the_message_sent_meanwhile_is_answered(servers):
     me = "supervision-actions"
     start_booking(servers, me)
-    assert "prénom" in texts(ask(servers, me, "oui"))
-    assert "nom de famille" in texts(ask(servers, me, "Léa"))
-    assert "e-mail" in texts(ask(servers, me, "Martin"))
+    assert "prénom" in texts(chat(servers, me, "oui"))
+    assert "nom de famille" in texts(chat(servers, me, "Léa"))
+    assert "e-mail" in texts(chat(servers, me, "Martin"))
     killed = kill(servers, "actions")
     # Sent while the action server is down: Rasa waits for the restart.
     finish_booking(servers, me, "lea.supervision@exemple.fr", "Léa Martin")
@@ -76,17 +76,17 @@ def test_a_killed_action_server_restarts_and_the_message_sent_meanwhile_is_answe
 def test_an_action_server_down_too_long_gets_a_french_answer_and_keeps_the_form(servers):
     me = "supervision-down"
     start_booking(servers, me)
-    assert "prénom" in texts(ask(servers, me, "oui"))
-    assert "nom de famille" in texts(ask(servers, me, "Paul"))
+    assert "prénom" in texts(chat(servers, me, "oui"))
+    assert "nom de famille" in texts(chat(servers, me, "Paul"))
     servers.supervisor.hold("actions")
     try:
-        reply = texts(ask(servers, me, "Lefort"))  # waits CAE_ACTIONS_RETRY_SECONDS
+        reply = texts(chat(servers, me, "Lefort"))  # waits CAE_ACTIONS_RETRY_SECONDS
         assert DOWN_REPLY in reply
     finally:
         servers.supervisor.release("actions")
     wait_for(lambda: http_ok(f"{servers.actions_url}/health"), 60)
     # The message is sent again: the form goes on where it was, the first name kept.
-    assert "e-mail" in texts(ask(servers, me, "Lefort"))
+    assert "e-mail" in texts(chat(servers, me, "Lefort"))
     finish_booking(servers, me, "paul.lefort@exemple.fr", "Paul Lefort")
 
 
@@ -96,12 +96,12 @@ def test_killed_web_app_and_rasa_restart_and_the_booking_goes_on(servers):
     killed_web = kill(servers, "web")
     wait_for(lambda: http_ok(f"{servers.web_url}/health"), 60)
     assert servers.processes["web"].pid != killed_web
-    assert "prénom" in texts(ask(servers, me, "oui"))
-    assert "nom de famille" in texts(ask(servers, me, "Inès"))
+    assert "prénom" in texts(chat(servers, me, "oui"))
+    assert "nom de famille" in texts(chat(servers, me, "Inès"))
     killed_rasa = kill(servers, "rasa")
     wait_for(servers._ready, 300)  # the model loads again: about a minute
     assert servers.processes["rasa"].pid != killed_rasa
-    assert "e-mail" in texts(ask(servers, me, "Bernard"))
+    assert "e-mail" in texts(chat(servers, me, "Bernard"))
     finish_booking(servers, me, "ines.bernard@exemple.fr", "Inès Bernard")
     log = journal(servers)
     assert "Arrêt inattendu : l'application web" in log and "Arrêt inattendu : le serveur Rasa" in log

@@ -13,7 +13,7 @@ import pytest
 
 from bot.accounts import create_coach
 from bot.storage.db import Database
-from tests.core.helpers import ask, texts
+from tests.support import chat, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -47,20 +47,20 @@ def admin(servers):
 def test_take_over_silences_the_bot_then_hand_back(servers, admin):
     cid = "e2e-takeover"
     page = f"/coach/conversations/{cid}"
-    assert "Bonjour" in texts(ask(servers, cid, "bonjour"))
+    assert "Bonjour" in texts(chat(servers, cid, "bonjour"))
     assert dashboard(servers, page + "/prendre", {}) == (200, {"holder": "Nadia Benali"})
 
     # The bot is silent; the person reads that Nadia is there.
-    replies = ask(servers, cid, "c'est quoi une CAE ?")
+    replies = chat(servers, cid, "c'est quoi une CAE ?")
     assert len(replies) == 1 and "Nadia Benali" in replies[0]["text"] and "prend le relais" in replies[0]["text"]
-    assert ask(servers, cid, "vous êtes là ?") == []
+    assert chat(servers, cid, "vous êtes là ?") == []
 
     status, sent = dashboard(servers, page + "/message", {"text": "Oui, je suis là : <b>que</b> puis-je faire ?"})
     assert status == 200
-    assert texts(ask(servers, cid, "merci")) == "Nadia Benali : Oui, je suis là : <b>que</b> puis-je faire ?"
+    assert texts(chat(servers, cid, "merci")) == "Nadia Benali : Oui, je suis là : <b>que</b> puis-je faire ?"
 
     assert dashboard(servers, page + "/rendre", {}) == (200, {"released": True})
-    replies = ask(servers, cid, "bonjour")
+    replies = chat(servers, cid, "bonjour")
     assert replies[0]["text"].startswith("L'assistant automatique reprend la conversation")
     assert "Bonjour" in texts(replies[1:])  # the assistant answers again
 
@@ -130,11 +130,11 @@ def test_in_the_widget_the_coach_messages_arrive_at_once(servers, admin):
 
 def test_a_request_about_ones_data_gets_the_usual_flow_during_a_takeover(servers, admin):
     cid = "e2e-takeover-data"
-    assert "Bonjour" in texts(ask(servers, cid, "bonjour"))
+    assert "Bonjour" in texts(chat(servers, cid, "bonjour"))
     assert dashboard(servers, f"/coach/conversations/{cid}/prendre", {})[0] == 200
-    assert "prend le relais" in texts(ask(servers, cid, "bonjour"))
-    usual = texts(ask(servers, "e2e-takeover-data-ref", "/erase_my_data"))
-    assert usual and texts(ask(servers, cid, "/erase_my_data")) == usual
-    assert ask(servers, cid, "/stop") != []  # the form's turns too
-    assert ask(servers, cid, "et maintenant ?") == []  # then silent again
+    assert "prend le relais" in texts(chat(servers, cid, "bonjour"))
+    usual = texts(chat(servers, "e2e-takeover-data-ref", "/erase_my_data"))
+    assert usual and texts(chat(servers, cid, "/erase_my_data")) == usual
+    assert chat(servers, cid, "/stop") != []  # the form's turns too
+    assert chat(servers, cid, "et maintenant ?") == []  # then silent again
     assert dashboard(servers, f"/coach/conversations/{cid}/rendre", {})[0] == 200

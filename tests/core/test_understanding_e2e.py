@@ -9,7 +9,7 @@ import pytest
 
 from bot import settings
 from bot.evaluation import answered_topic, faq_answers
-from tests.core.helpers import ask, payloads, texts
+from tests.support import chat, payloads, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -40,7 +40,7 @@ def what_was_answered(replies: list[dict]) -> str:
 @pytest.mark.parametrize("number", range(30))
 def test_each_first_question_is_answered_right(servers, number):
     question, expected = first_questions()[number]
-    assert what_was_answered(ask(servers, f"first-{number}", question)) == expected, question
+    assert what_was_answered(chat(servers, f"first-{number}", question)) == expected, question
 
 
 @pytest.mark.parametrize("question", [
@@ -51,56 +51,56 @@ def test_each_first_question_is_answered_right(servers, number):
     "quel statut j'ai dans une cae",
 ])
 def test_the_employee_status_questions_of_the_issue(servers, question):
-    replies = ask(servers, "status-" + str(abs(hash(question))), question)
+    replies = chat(servers, "status-" + str(abs(hash(question))), question)
     assert answered_topic(replies, faq_answers()) == "employee_status"
 
 
 def start_booking_up_to_first_name(servers, me: str) -> None:
-    assert "Où souhaitez-vous" in texts(ask(servers, me, "je veux m'inscrire à une réunion d'information"))
-    sessions = ask(servers, me, "peu importe")
+    assert "Où souhaitez-vous" in texts(chat(servers, me, "je veux m'inscrire à une réunion d'information"))
+    sessions = chat(servers, me, "peu importe")
     assert "Laquelle vous convient" in texts(sessions)
-    assert "Êtes-vous d'accord" in texts(ask(servers, me, "la 4eme"))
-    assert "prénom" in texts(ask(servers, me, "oui"))
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, "la 4eme"))
+    assert "prénom" in texts(chat(servers, me, "oui"))
 
 
 def test_answers_in_sentences_and_corrections_at_the_recap(servers):
     me = "understanding-booking"
     start_booking_up_to_first_name(servers, me)
     # Both names at the first-name question: both filled, said back.
-    both = texts(ask(servers, me, "Nadia Benali"))
+    both = texts(chat(servers, me, "Nadia Benali"))
     assert "Nadia comme prénom et Benali comme nom" in both and "e-mail" in both
     # An e-mail inside a sentence.
-    assert "téléphone" in texts(ask(servers, me, "oups c'est nadia.benali@exemple.fr"))
-    recap = texts(ask(servers, me, "non"))
+    assert "téléphone" in texts(chat(servers, me, "oups c'est nadia.benali@exemple.fr"))
+    recap = texts(chat(servers, me, "non"))
     assert "Je récapitule" in recap and "Nadia Benali" in recap
     assert "Benali Benali" not in recap
     # A correction changes that field and shows the recap again.
-    corrected = texts(ask(servers, me, "non c'est pas bon, mon prénom c'est juste Nadine"))
+    corrected = texts(chat(servers, me, "non c'est pas bon, mon prénom c'est juste Nadine"))
     assert "C'est corrigé" in corrected and "Je récapitule" in corrected
     assert "Nadine Benali" in corrected and "nadia.benali@exemple.fr" in corrected
     # A wrong e-mail is asked again, then the recap comes back with the rest kept.
-    assert "adresse e-mail" in texts(ask(servers, me, "l'e-mail est faux"))
-    recap = texts(ask(servers, me, "nadine.benali@exemple.fr"))
+    assert "adresse e-mail" in texts(chat(servers, me, "l'e-mail est faux"))
+    recap = texts(chat(servers, me, "nadine.benali@exemple.fr"))
     assert "Je récapitule" in recap and "nadine.benali@exemple.fr" in recap and "Nadine" in recap
     # A plain "no" asks what to correct; "annuler" abandons and says nothing is kept.
-    assert "Que faut-il corriger" in texts(ask(servers, me, "non"))
-    assert "Rien n'a été enregistré" in texts(ask(servers, me, "annuler"))
+    assert "Que faut-il corriger" in texts(chat(servers, me, "non"))
+    assert "Rien n'a été enregistré" in texts(chat(servers, me, "annuler"))
 
 
 @pytest.mark.parametrize("typed", ["/restart", "on peut recommencer à zéro ?", "on reprend à zéro"])
 def test_restart_resets_the_form_and_the_personal_slots(servers, typed):
     me = "restart-" + re.sub(r"[^a-z]", "", typed)
     start_booking_up_to_first_name(servers, me)
-    assert "nom de famille" in texts(ask(servers, me, "Nadia"))
-    reply = ask(servers, me, typed)
+    assert "nom de famille" in texts(chat(servers, me, "Nadia"))
+    reply = chat(servers, me, typed)
     assert "on reprend à zéro" in texts(reply)
     assert "/book_session" in payloads(reply)
     # The booking form is gone and the first name forgotten: booking starts anew.
-    again = texts(ask(servers, me, "je veux m'inscrire à une réunion d'information"))
+    again = texts(chat(servers, me, "je veux m'inscrire à une réunion d'information"))
     assert "Où souhaitez-vous" in again
-    ask(servers, me, "peu importe")
-    ask(servers, me, "la 1ère")
-    assert "prénom" in texts(ask(servers, me, "oui"))
+    chat(servers, me, "peu importe")
+    chat(servers, me, "la 1ère")
+    assert "prénom" in texts(chat(servers, me, "oui"))
 
 
 @pytest.mark.parametrize("number,message", enumerate([
@@ -112,7 +112,7 @@ def test_restart_resets_the_form_and_the_personal_slots(servers, typed):
     "une coopérative, est-ce que mon projet peut y entrer ?",
 ]))
 def test_a_long_first_message_asking_to_join_starts_the_project_check(servers, number, message):
-    assert what_was_answered(ask(servers, f"join-{number}", message)) == "@eligibility"
+    assert what_was_answered(chat(servers, f"join-{number}", message)) == "@eligibility"
 
 
 @pytest.mark.parametrize("number,message,topics", [
@@ -124,7 +124,7 @@ def test_a_long_first_message_asking_to_join_starts_the_project_check(servers, n
 def test_several_questions_in_one_message_are_each_answered_in_order(servers, number, message, topics):
     from bot.evaluation import answered_topics
 
-    assert answered_topics(ask(servers, f"several-{number}", message), faq_answers()) == topics
+    assert answered_topics(chat(servers, f"several-{number}", message), faq_answers()) == topics
 
 
 @pytest.mark.parametrize("message,topic", [
@@ -134,7 +134,7 @@ def test_several_questions_in_one_message_are_each_answered_in_order(servers, nu
 def test_one_question_with_an_et_or_two_sentences_gets_one_answer(servers, message, topic):
     from bot.evaluation import answered_topics
 
-    assert answered_topics(ask(servers, "one-" + str(abs(hash(message))), message), faq_answers()) == [topic]
+    assert answered_topics(chat(servers, "one-" + str(abs(hash(message))), message), faq_answers()) == [topic]
 
 
 @pytest.mark.parametrize("number,message,understood", [
@@ -145,7 +145,7 @@ def test_one_question_with_an_et_or_two_sentences_gets_one_answer(servers, messa
 ])
 def test_a_short_first_message_describing_the_activity_starts_the_check_with_it(servers, number, message,
                                                                                  understood):
-    said = texts(ask(servers, f"describe-{number}", message))
+    said = texts(chat(servers, f"describe-{number}", message))
     assert "C'est bien ça ?" in said and "Décrivez votre projet" not in said, said
     assert understood in said.lower(), said
 
@@ -153,15 +153,15 @@ def test_a_short_first_message_describing_the_activity_starts_the_check_with_it(
 def test_the_handoff_carries_the_last_question_and_what_was_understood(servers):
     from bot.handoff import context_lines
     from bot.storage.models import HandoffRequest
-    from tests.core.helpers import stored_rows
+    from tests.support import stored_rows
 
     me = "handoff-context"
-    ask(servers, me, "c'est quoi un CAPE ?")
-    assert "C'est bien ça ?" in texts(ask(servers, me, "je suis community manager pour des médecins, "
+    chat(servers, me, "c'est quoi un CAPE ?")
+    assert "C'est bien ça ?" in texts(chat(servers, me, "je suis community manager pour des médecins, "
                                                        "c possible chez vous ?"))
-    assert "situation" in texts(ask(servers, me, "oui"))
-    assert "laissez votre e-mail" in texts(ask(servers, me, "je préfère parler à un conseiller"))
-    done = ask(servers, me, "non")
+    assert "situation" in texts(chat(servers, me, "oui"))
+    assert "laissez votre e-mail" in texts(chat(servers, me, "je préfère parler à un conseiller"))
+    done = chat(servers, me, "non")
     assert "/book_session" in payloads(done)
     [row] = stored_rows(servers, HandoffRequest, me)
     assert row.reason == "je suis community manager pour des médecins, c possible chez vous ?"
@@ -174,17 +174,17 @@ def test_the_handoff_carries_the_last_question_and_what_was_understood(servers):
 def test_a_person_who_booked_is_offered_their_address_at_the_handoff(servers):
     from bot.handoff import context_lines
     from bot.storage.models import HandoffRequest
-    from tests.core.helpers import stored_rows
+    from tests.support import stored_rows
 
     me = "handoff-booked"
     start_booking_up_to_first_name(servers, me)
-    ask(servers, me, "Nadia Benali")
-    ask(servers, me, "nadia.benali@exemple.fr")
-    assert "Je récapitule" in texts(ask(servers, me, "non"))
-    assert "/book_session" not in payloads(ask(servers, me, "oui"))
-    offer = ask(servers, me, "je voudrais parler à quelqu'un")
+    chat(servers, me, "Nadia Benali")
+    chat(servers, me, "nadia.benali@exemple.fr")
+    assert "Je récapitule" in texts(chat(servers, me, "non"))
+    assert "/book_session" not in payloads(chat(servers, me, "oui"))
+    offer = chat(servers, me, "je voudrais parler à quelqu'un")
     assert "n***@e***.fr" in texts(offer) and "oui" in payloads(offer)
-    done = ask(servers, me, "oui")
+    done = chat(servers, me, "oui")
     assert "vous recontacter" in texts(done) and "/book_session" not in payloads(done)
     [row] = stored_rows(servers, HandoffRequest, me)
     assert (row.email, row.name) == ("nadia.benali@exemple.fr", "Nadia Benali")
@@ -200,7 +200,7 @@ def test_several_questions_in_the_middle_of_a_form_are_answered_then_the_form_as
     from bot.evaluation import answered_topics
 
     me = "several-in-form-" + re.sub(r"[^a-z]", "", start)[:20]
-    assert asked_again in texts(ask(servers, me, start))
-    replies = ask(servers, me, "c'est quoi un CAPE et combien ça coûte ?")
+    assert asked_again in texts(chat(servers, me, start))
+    replies = chat(servers, me, "c'est quoi un CAPE et combien ça coûte ?")
     assert answered_topics(replies, faq_answers()) == ["cape_what", "contribution_rate"]
     assert asked_again in texts(replies)

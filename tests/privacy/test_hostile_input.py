@@ -13,7 +13,6 @@ import datetime
 import itertools
 import json
 import os
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -22,6 +21,7 @@ from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.channels.guard import normalised_text
+from tests.support import post
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -56,17 +56,7 @@ counter = itertools.count()
 
 
 def post_raw(servers, body: bytes) -> tuple[int, object]:
-    request = urllib.request.Request(servers.rest_webhook, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.load(reply)
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        try:
-            return error.code, json.loads(raw)
-        except ValueError:
-            return error.code, raw.decode(errors="replace")
+    return post(servers.rest_webhook, body, {"Content-Type": "application/json"}, timeout=60)
 
 
 def post(servers, sender: str, text: str) -> tuple[int, object]:

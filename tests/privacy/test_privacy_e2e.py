@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.storage import models
 from bot.storage.db import Database
-from tests.core.helpers import ask, texts
+from tests.support import chat, texts
 from tests.core.test_booking_e2e import book
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -36,12 +36,12 @@ def stores_text(servers) -> str:
 def test_see_then_erase_my_data_from_the_chat(servers):
     me = "privacy-e2e"
     assert "C'est confirmé" in book(servers, me, EMAIL, FIRST, LAST)
-    ask(servers, me, "je veux parler à un conseiller")
-    ask(servers, me, EMAIL)
+    chat(servers, me, "je veux parler à un conseiller")
+    chat(servers, me, EMAIL)
     before = stores_text(servers)
     assert EMAIL in before and LAST in before
 
-    shown = texts(ask(servers, me, "quelles données avez-vous sur moi ?"))
+    shown = texts(chat(servers, me, "quelles données avez-vous sur moi ?"))
     assert EMAIL in shown and "Zoé Durand" in shown
     page_link = re.search(r"http://\S+/mes-donnees/\S+\.html\?t=\w+", shown).group(0)
     with urllib.request.urlopen(page_link, timeout=30) as reply:
@@ -60,21 +60,21 @@ def test_see_then_erase_my_data_from_the_chat(servers):
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(forged, timeout=30)
 
-    assert "Confirmez-vous" in texts(ask(servers, me, "supprimez mes données"))
-    assert "vos données ont été effacées" in texts(ask(servers, me, "oui"))
+    assert "Confirmez-vous" in texts(chat(servers, me, "supprimez mes données"))
+    assert "vos données ont été effacées" in texts(chat(servers, me, "oui"))
 
     after = stores_text(servers)
     for needle in (EMAIL, "zoe.durand", LAST):
         assert needle not in after, needle
     # The conversation goes on, anonymously.
-    assert "Bonjour" in texts(ask(servers, me, "bonjour"))
+    assert "Bonjour" in texts(chat(servers, me, "bonjour"))
 
 
 def test_refusing_the_erasure_keeps_everything(servers):
     me = "privacy-e2e-keep"
     book(servers, me, "yan.keep@exemple.fr", "Yan", "Keep")
-    assert "Confirmez-vous" in texts(ask(servers, me, "effacez mes données personnelles"))
-    assert "je ne supprime rien" in texts(ask(servers, me, "non"))
+    assert "Confirmez-vous" in texts(chat(servers, me, "effacez mes données personnelles"))
+    assert "je ne supprime rien" in texts(chat(servers, me, "non"))
     assert "yan.keep@exemple.fr" in stores_text(servers)
 
 
@@ -83,12 +83,12 @@ def test_booking_with_someone_elses_email_reaches_none_of_their_data(servers):
     another conversation, then asks for and erases "her" data."""
     alice, mallory, email = "takeover-alice", "takeover-mallory", "alice.victime@exemple.fr"
     assert "C'est confirmé" in book(servers, alice, email, "Alice", "Victime")
-    ask(servers, alice, "je veux parler à un conseiller")
-    ask(servers, alice, "06 12 34 56 78")
+    chat(servers, alice, "je veux parler à un conseiller")
+    chat(servers, alice, "06 12 34 56 78")
     assert "Victime" in stores_text(servers)
 
     assert "C'est confirmé" in book(servers, mallory, email, "Mallory", "Attaquant")
-    shown = texts(ask(servers, mallory, "quelles données avez-vous sur moi ?"))
+    shown = texts(chat(servers, mallory, "quelles données avez-vous sur moi ?"))
     assert "Attaquant" in shown
     for secret in ("Victime", "Alice", "06 12 34 56 78"):
         assert secret not in shown
@@ -99,8 +99,8 @@ def test_booking_with_someone_elses_email_reaches_none_of_their_data(servers):
     for secret in ("Victime", "Alice", "06 12 34 56 78", "0612345678", "+33612345678"):
         assert secret not in document
 
-    assert "Confirmez-vous" in texts(ask(servers, mallory, "supprimez mes données"))
-    assert "vos données ont été effacées" in texts(ask(servers, mallory, "oui"))
+    assert "Confirmez-vous" in texts(chat(servers, mallory, "supprimez mes données"))
+    assert "vos données ont été effacées" in texts(chat(servers, mallory, "oui"))
     db = Database(servers.database_url)
     with db.reader() as s:
         alices = s.execute(select(models.Booking.status).join(models.Person).where(
@@ -112,4 +112,4 @@ def test_booking_with_someone_elses_email_reaches_none_of_their_data(servers):
         kept = [row[0] for row in connection.execute(
             "SELECT data FROM events WHERE sender_id = ?", (alice,))]
     assert any("Victime" in data for data in kept), "Alice's transcript must survive"
-    assert "Alice" not in texts(ask(servers, mallory, "quelles données avez-vous sur moi ?"))
+    assert "Alice" not in texts(chat(servers, mallory, "quelles données avez-vous sur moi ?"))

@@ -16,6 +16,7 @@ from bot.accounts import create_coach
 from bot.booking.coach import cae_id_of
 from tests.web.conftest import PASSWORD
 from tests.web.test_conversation_scope import as_, dash, tracker_url  # noqa: F401  (fixtures)
+from tests.support import eventually
 from tests.web.test_dashboard import csrf_of
 
 PAGE = "/coach/conversations/conv-rouen"
@@ -146,9 +147,5 @@ async def test_a_forgotten_takeover_goes_back_to_the_assistant_with_a_message(fa
         with web_db.reader() as s:
             return s.execute(select(func.count()).select_from(Takeover)).scalar()
 
-    for _ in range(50):
-        if not held():
-            break
-        await asyncio.sleep(0.1)
-    assert held() == 0  # ended by the web app's sweep, nobody wrote
+    await eventually(lambda: held() == 0, timeout=5, what="the web app's sweep ending the takeover nobody wrote in")
     assert [m.text for m in takeover.pending(web_db, "conv-rouen")][-1] == takeover.TIMEOUT_NOTICE

@@ -154,7 +154,6 @@ async def behind_proxy(web_db, monkeypatch):
         yield client
 
 
-@pytest.mark.slow
 async def test_a_flood_from_one_address_is_limited_but_not_others(behind_proxy):
     attacker = {"X-Forwarded-For": "203.0.113.7"}
     for n in range(auth.LOGIN_FAILURES_PER_ADDRESS):
@@ -165,7 +164,6 @@ async def test_a_flood_from_one_address_is_limited_but_not_others(behind_proxy):
     assert (await log_in(behind_proxy, email="rouen@cae.test", headers=coach)).status == 302
 
 
-@pytest.mark.slow
 async def test_forwarded_for_is_ignored_without_a_trusted_proxy(client):
     """Without CAE_TRUSTED_PROXIES, X-Forwarded-For changes nothing: a client
     cannot escape the per-address count by inventing addresses."""
