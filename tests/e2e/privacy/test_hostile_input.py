@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.channels.guard import normalised_text
-from tests.support import post
+from tests.support import post as post_to
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -56,7 +56,7 @@ counter = itertools.count()
 
 
 def post_raw(servers, body: bytes) -> tuple[int, object]:
-    return post(servers.rest_webhook, body, {"Content-Type": "application/json"}, timeout=60)
+    return post_to(servers.rest_webhook, body, {"Content-Type": "application/json"}, timeout=60)
 
 
 def post(servers, sender: str, text: str) -> tuple[int, object]:
