@@ -1,11 +1,11 @@
 """Test stories and single messages on the trained model (loaded once)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-STORIES = Path(__file__).resolve().parents[1] / "stories"
+from bot.settings import ROOT
+
+STORIES = ROOT / "tests" / "stories"
 
 pytestmark = pytest.mark.model
 
@@ -20,6 +20,7 @@ def test_conversation_stories_pass(agent, servers, run_async, tmp_path):
             fail_on_prediction_errors=True, disable_plotting=True,
         )
     )
+    assert list(STORIES.glob("*.yml")), f"no test stories in {STORIES}"
     assert result["accuracy"] == 1.0
 
 
