@@ -3,7 +3,7 @@ coach reads only the conversations of their own CAE.
 
 A conversation's CAEs are those of the person linked to it (``conversation_link``):
 the CAEs of the information sessions they booked and of the coaches who enrolled
-them in a module (as ``bot.identity.person_cae_ids``), plus the CAEs its handoff
+them in a module (``bot.scope.belonging``), plus the CAEs its handoff
 requests were routed to. A conversation with no row is unassigned (anonymous).
 
 The rows are recomputed in the same transaction as what changes them (a link, a
@@ -19,34 +19,34 @@ from typing import Collection, Optional
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from bot.scope import BOOKING, ENROLMENT, belonging  # noqa: F401 (BOOKING, ENROLMENT: the sources)
 from bot.storage.db import Database
 from bot.storage.models import (
-    Booking, Coach, ConversationCae, ConversationLink, Enrolment, HandoffRequest, InfoSession, utcnow,
+    ConversationCae, ConversationLink, HandoffRequest, utcnow,
 )
 
-BOOKING = "booking"
-ENROLMENT = "enrolment"
 HANDOFF = "handoff"
 
 
 def _wanted(s: Session, conversation_ids: Optional[Collection[str]]) -> dict[tuple[str, int], str]:
     """(conversation id, CAE id) -> source, for these conversations (None: all)."""
-    booked = (select(ConversationLink.conversation_id, InfoSession.cae_id)
-              .join(Booking, Booking.person_id == ConversationLink.person_id)
-              .join(InfoSession, InfoSession.id == Booking.session_id))
-    enrolled = (select(ConversationLink.conversation_id, Coach.cae_id)
-                .join(Enrolment, Enrolment.person_id == ConversationLink.person_id)
-                .join(Coach, Coach.id == Enrolment.enrolled_by)
-                .where(Coach.cae_id.is_not(None)))
+    ids = None if conversation_ids is None else list(conversation_ids)
+    linked = select(ConversationLink.person_id)
+    if ids is not None:
+        linked = linked.where(ConversationLink.conversation_id.in_(ids))
+    queries = {}
+    for source, query in belonging(linked).items():
+        pairs = query.subquery()
+        queries[source] = (select(ConversationLink.conversation_id, pairs.c.cae_id)
+                           .join(pairs, pairs.c.person_id == ConversationLink.person_id))
     routed = (select(HandoffRequest.conversation_id, HandoffRequest.cae_id)
               .where(HandoffRequest.conversation_id.is_not(None), HandoffRequest.cae_id.is_not(None)))
-    if conversation_ids is not None:
-        ids = list(conversation_ids)
-        booked = booked.where(ConversationLink.conversation_id.in_(ids))
-        enrolled = enrolled.where(ConversationLink.conversation_id.in_(ids))
+    if ids is not None:
+        queries = {source: query.where(ConversationLink.conversation_id.in_(ids))
+                   for source, query in queries.items()}
         routed = routed.where(HandoffRequest.conversation_id.in_(ids))
     wanted: dict[tuple[str, int], str] = {}
-    for source, query in ((BOOKING, booked), (ENROLMENT, enrolled), (HANDOFF, routed)):
+    for source, query in (*queries.items(), (HANDOFF, routed)):
         for conversation_id, cae_id in s.execute(query.distinct()):
             wanted.setdefault((conversation_id, cae_id), source)
     return wanted

@@ -22,9 +22,10 @@ from sqlalchemy import delete, select
 
 from bot import conversation_cae, mail, signing
 from bot.errors import UserError
+from bot.scope import belonging
 from bot.storage.db import Database
 from bot.storage.models import (
-    LINK_BOOKING, Booking, Coach, ConversationLink, Enrolment, InfoSession, OneTimeCode, Person, as_utc,
+    LINK_BOOKING, ConversationLink, OneTimeCode, Person, as_utc,
     utcnow,
 )
 
@@ -203,13 +204,9 @@ BOOKING = LINK_BOOKING  # the record made by booking in this conversation: not a
 
 
 def person_cae_ids(s, person_id: int) -> set[int]:
-    """The CAEs a person belongs to: where they booked a session, or whose coach
-    enrolled them in a module."""
-    booked = s.execute(select(InfoSession.cae_id).join(Booking, Booking.session_id == InfoSession.id)
-                       .where(Booking.person_id == person_id)).scalars().all()
-    enrolled = s.execute(select(Coach.cae_id).join(Enrolment, Enrolment.enrolled_by == Coach.id)
-                         .where(Enrolment.person_id == person_id)).scalars().all()
-    return {c for c in list(booked) + list(enrolled) if c is not None}
+    """The CAEs a person belongs to (``bot.scope.belonging``)."""
+    return {cae_id for query in belonging([person_id]).values()
+            for _, cae_id in s.execute(query)}
 
 
 def linked_person(db: Database, conversation_id: str, proven_only: bool = True) -> Optional[int]:
@@ -244,12 +241,6 @@ def note_booking_conversation(db: Database, conversation_id: str, email: str,
             conversation_cae.refresh_conversations(s, [conversation_id])
 
     db.run(work)
-
-
-def conversations_of(db: Database, person_id: int) -> list[str]:
-    with db.reader() as s:
-        return list(s.execute(select(ConversationLink.conversation_id).where(
-            ConversationLink.person_id == person_id)).scalars())
 
 
 def unlink(db: Database, conversation_id: str) -> None:

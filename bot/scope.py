@@ -3,7 +3,8 @@ dashboard, the JSON APIs and the activity overview alike.
 
 - Sessions, places, bookings: those of the coach's CAE.
 - People: those with a booking in one of the CAE's sessions, or enrolled in a
-  module by a coach of that CAE (as ``bot.identity.person_cae_ids``).
+  module by a coach of that CAE (``belonging``: the one statement of that rule,
+  also behind ``bot.identity.person_cae_ids`` and ``bot.conversation_cae``).
 - Conversations: those of the CAE (``conversation_cae``) and the unassigned ones
   (anonymous visitors); a coach without a CAE sees only the unassigned ones.
 - Handoff requests: those routed to the CAE, and those routed to nobody.
@@ -15,13 +16,38 @@ ever loaded. No framework here: plain SQLAlchemy 2.0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Collection, Optional, Union
 
 from sqlalchemy import false, select, true, union
+from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session
 
 from bot.storage.db import Database
 from bot.storage.models import Booking, Coach, ConversationCae, Enrolment, InfoSession, Person
+
+
+# Why a person belongs to a CAE (also ``conversation_cae.source``).
+BOOKING = "booking"
+ENROLMENT = "enrolment"
+
+
+def belonging(person_ids: Union[Collection[int], Select, None] = None,
+              cae_id: Optional[int] = None) -> dict[str, Select]:
+    """The rule "a person belongs to a CAE": they booked one of its information
+    sessions, or a coach of that CAE enrolled them in a module. Reason ->
+    SELECT of (person_id, cae_id), narrowed to these people (ids or a SELECT
+    of ids) and to this CAE when given."""
+    booked = (select(Booking.person_id.label("person_id"), InfoSession.cae_id.label("cae_id"))
+              .join(InfoSession, InfoSession.id == Booking.session_id))
+    enrolled = (select(Enrolment.person_id.label("person_id"), Coach.cae_id.label("cae_id"))
+                .join(Coach, Coach.id == Enrolment.enrolled_by).where(Coach.cae_id.is_not(None)))
+    if person_ids is not None:
+        booked = booked.where(Booking.person_id.in_(person_ids))
+        enrolled = enrolled.where(Enrolment.person_id.in_(person_ids))
+    if cae_id is not None:
+        booked = booked.where(InfoSession.cae_id == cae_id)
+        enrolled = enrolled.where(Coach.cae_id == cae_id)
+    return {BOOKING: booked, ENROLMENT: enrolled}
 
 
 class OutOfScope(Exception):
@@ -73,11 +99,8 @@ class Scope:
             return None
         if self.cae_id is None:
             return select(Booking.person_id).where(false())
-        booked = (select(Booking.person_id).join(InfoSession, InfoSession.id == Booking.session_id)
-                  .where(InfoSession.cae_id == self.cae_id))
-        enrolled = (select(Enrolment.person_id).join(Coach, Coach.id == Enrolment.enrolled_by)
-                    .where(Coach.cae_id == self.cae_id))
-        return union(booked, enrolled)
+        pairs = union(*belonging(cae_id=self.cae_id).values()).subquery()
+        return select(pairs.c.person_id)
 
     def person_condition(self, column):
         """WHERE condition on a person id column."""

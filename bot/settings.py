@@ -21,7 +21,7 @@ import secrets as _random
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, MutableMapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -465,6 +465,21 @@ def secret(name: str, env: Optional[Mapping[str, str]] = None, var_dir: Optional
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def launch_token(name: str, env: MutableMapping[str, str]) -> str:
+    """A launcher's token (``bot/rasa/server.py``, ``bot/rasa/action_server.py``):
+    the setting ``name`` (``CAE_RASA_TOKEN``, ``CAE_ACTIONS_TOKEN``), removed
+    from ``env`` once read so that no child process inherits it, else the file
+    named by ``<name>_FILE``; "" when neither is given."""
+    config = Settings(env)
+    token = config.raw(name)
+    env.pop(name, None)
+    if not token:
+        path = config.raw(f"{name}_FILE")
+        if path:
+            token = Path(path).read_text().strip()
+    return token
 
 
 def rasa_api_token(env: Mapping[str, str] = os.environ, var_dir: Path | None = None) -> str:

@@ -1,4 +1,9 @@
-"""Shared fixtures.
+"""Shared fixtures, and the rule of the folders.
+
+tests/unit runs without a trained model, a server, a database server, a browser
+or anything slow (``make test-fast``); tests/e2e has them; tests/env checks the
+machine and the set-up. A test in tests/unit that asks for one of the fixtures
+below, or carries one of the markers, fails and says where it belongs.
 
 The Rasa model is trained once (and cached in var/models/ between runs while
 its inputs do not change), then loaded once per test session: in this process
@@ -13,6 +18,37 @@ from pathlib import Path
 import pytest
 
 from bot.servers import free_port
+
+pytest_plugins = ["pytester"]  # tests/unit/test_folder_rule.py
+
+# What tests/unit may not use: the fixtures (directly or through others) and the markers.
+E2E_FIXTURES = frozenset({"rasa_model", "started_servers", "servers", "agent", "run_async",
+                          "pg_url", "redis_url", "chromium", "dashboard"})
+E2E_MARKERS = ("model", "servers", "postgres", "slow")
+
+
+def unit_rule_broken(item) -> str | None:
+    """Why this test may not be in tests/unit (None: it may, or it is elsewhere)."""
+    try:
+        parts = item.path.relative_to(item.config.rootpath).parts
+    except ValueError:
+        return None
+    if parts[:2] != ("tests", "unit"):
+        return None
+    used = sorted(E2E_FIXTURES.intersection(item.fixturenames))
+    marked = [name for name in E2E_MARKERS if item.get_closest_marker(name)]
+    if not used and not marked:
+        return None
+    what = ", ".join([*(f"fixture {name}" for name in used), *(f"marker {name}" for name in marked)])
+    return (f"{item.nodeid} uses {what}: tests/unit is for tests without a model, a server, "
+            "PostgreSQL, Redis, a browser or anything slow; move it to tests/e2e/")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    problem = unit_rule_broken(item)
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 # The secret behind signed links and one-time codes, in the tests and their servers.
 TEST_LINK_SECRET = "test-link-secret"
@@ -44,6 +80,22 @@ def own_database(tmp_path_factory):
     storage._default = None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Real argon2 hashes, with the cheapest parameters: a hash is checked with
+    the parameters written in it, and the default ones cost ~0.1 s per login
+    or BasicAuth call (hundreds in the web tests). Hashes made here (the test
+    databases' accounts) are cheap to check; the servers keep the defaults."""
+    from argon2 import PasswordHasher
+
+    from bot import accounts
+
+    saved = accounts.HASHER
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts.HASHER = saved
+
+
 @pytest.fixture(scope="session")
 def rasa_model() -> Path:
     from bot.training import ensure_model
@@ -53,8 +105,8 @@ def rasa_model() -> Path:
 
 @pytest.fixture(scope="session")
 def channel_stubs():
-    """Loopback stand-ins for Telegram's and Twilio's APIs (tests/channels/stubs.py)."""
-    from tests.channels.stubs import ChannelStubs
+    """Loopback stand-ins for Telegram's and Twilio's APIs (tests/stubs.py)."""
+    from tests.stubs import ChannelStubs
 
     with ChannelStubs() as stubs:
         yield stubs
@@ -89,7 +141,7 @@ def started_servers(rasa_model, tmp_path_factory, channel_stubs):
     env["CAE_WEB_PORT"] = str(web_port)
     # Conversations in the tests are scripted and fast; the limit itself has unit tests.
     env["CAE_RATE_LIMIT_PER_MINUTE"] = "600"
-    # How long Rasa waits for a restarting action server (tests/core/test_supervision_e2e.py).
+    # How long Rasa waits for a restarting action server (tests/e2e/conversations/test_supervision_e2e.py).
     env["CAE_ACTIONS_RETRY_SECONDS"] = "40"  # a restart with its warm-up, on a busy machine
     # Every test posts from 127.0.0.1: the address and global limits have unit tests too.
     env["CAE_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"] = "100000"

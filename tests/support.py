@@ -1,17 +1,22 @@
-"""Helpers shared by the tests: talk to the running servers (``chat``, ``tracker``),
-wait on a condition with a deadline (``eventually``) and read what the actions
-say through the domain's responses (``said`` with Rasa's own filler;
-``rendered_texts``, ``rendered_buttons`` without Rasa, stricter on missing values)."""
+"""Helpers shared by the tests, in one place: talk to the running servers
+(``chat``, ``tracker``, ``post``, ``user_events``), read their replies
+(``texts``, ``payloads``) and their database (``stored_rows``), serve a channel's
+blueprint in this process (``serving``), wait on a condition with a deadline
+(``eventually``), and read what the actions say through the domain's responses
+(``said`` with Rasa's own filler; ``rendered_texts``, ``rendered_buttons``
+without Rasa, stricter on missing values)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import yaml
 
@@ -33,11 +38,62 @@ def chat(target: Union[str, object], sender: str, text: str, cae: Optional[str] 
         return json.load(reply)
 
 
+def post(url: str, data: Union[bytes, dict], headers: Optional[dict] = None,
+         timeout: float = 90) -> tuple[int, Any]:
+    """POST ``data`` (a dict goes as JSON) and return ``(status, body)``, an
+    error status included (nothing raised); the body is decoded JSON when it is
+    JSON, else text."""
+    headers = dict(headers or {})
+    if isinstance(data, dict):
+        data = json.dumps(data).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            status, raw = reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def texts(replies: list[dict]) -> str:
+    """The replies' texts, one per line."""
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    """The payloads of the replies' buttons, in order."""
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
 def tracker(servers, sender: str) -> dict:
     """The conversation's tracker, from Rasa's HTTP API."""
     url = servers.api_url(f"/conversations/{urllib.parse.quote(sender, safe=':+')}/tracker")
     with urllib.request.urlopen(url, timeout=30) as reply:
         return json.load(reply)
+
+
+def user_events(servers, sender: str) -> list[dict]:
+    """The person's messages as Rasa stored them."""
+    return [e for e in tracker(servers, sender)["events"] if e["event"] == "user"]
+
+
+def stored_rows(servers, model, conversation_id: str) -> list:
+    """Rows of ``model`` the servers stored for one conversation."""
+    from sqlalchemy import select
+
+    from bot.storage.db import Database
+
+    db = Database(servers.database_url)
+    try:
+        with db.reader() as s:
+            return s.execute(select(model).where(model.conversation_id == conversation_id)
+                             ).scalars().all()
+    finally:
+        db.dispose()
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 10.0, what: str = "the condition",
@@ -48,6 +104,55 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0, what: str
     while not check():
         assert time.monotonic() < deadline, f"{what}: not reached within {timeout} s"
         await asyncio.sleep(step)
+
+
+_apps = itertools.count()
+
+
+def _touch_up_once() -> None:
+    """Sanic 21.12 rewrites its protocol class at each app start-up and fails
+    the second time in one process; the rewrite is class-wide: once is enough."""
+    import sanic.app
+
+    touch_up = sanic.app.TouchUp
+    if getattr(touch_up, "_once", False):
+        return
+    first = touch_up.run
+    done: list = []
+
+    def run(app) -> None:
+        if not done:
+            done.append(True)
+            first(app)
+
+    touch_up.run, touch_up._once = staticmethod(run), True
+
+
+class serving:
+    """``async with serving(blueprint, "/webhooks/rest") as url``: a channel's
+    blueprint in a real Sanic server on a free loopback port, in this loop."""
+
+    def __init__(self, blueprint, prefix: str) -> None:
+        self.blueprint, self.prefix = blueprint, prefix
+
+    async def __aenter__(self) -> str:
+        from sanic import Sanic
+
+        from bot.servers import free_port
+
+        _touch_up_once()
+        app = Sanic(f"channel_test_{next(_apps)}")
+        app.blueprint(self.blueprint, url_prefix=self.prefix)
+        port = free_port()
+        self.server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                              access_log=False)
+        await self.server.startup()
+        await self.server.before_start()
+        return f"http://127.0.0.1:{port}{self.prefix}"
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.close()
+        await self.server.wait_closed()
 
 
 # --------------------------------------------------------------------------- rendered responses

@@ -14,20 +14,11 @@ from __future__ import annotations
 import hmac
 import os
 import sys
-from typing import Any, MutableMapping, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from bot import settings
 
 OPEN_PATHS = ("/health",)
-
-
-def token_from(env: MutableMapping[str, str]) -> str:
-    config = settings.current(env)
-    token = config.actions_token
-    env.pop("CAE_ACTIONS_TOKEN", None)  # removed once read (see above)
-    if not token and config.actions_token_file:
-        token = config.actions_token_file.read_text().strip()
-    return token
 
 
 def token_guard(token: str) -> Any:
@@ -65,7 +56,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import logging
 
     args = create_argument_parser().parse_args(argv)
-    token = token_from(os.environ)
+    token = settings.launch_token("CAE_ACTIONS_TOKEN", os.environ)
     if not token:
         sys.exit("bot.rasa.action_server: no token (CAE_ACTIONS_TOKEN or CAE_ACTIONS_TOKEN_FILE)")
     utils.configure_colored_logging(args.loglevel)

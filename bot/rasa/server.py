@@ -12,25 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import MutableMapping, Optional, Sequence
+from typing import Optional, Sequence
 
 from bot import settings
-
-
-def token_from(env: MutableMapping[str, str]) -> str:
-    config = settings.current(env)
-    token = config.rasa_token
-    env.pop("CAE_RASA_TOKEN", None)  # removed once read (see above)
-    if not token and config.rasa_token_file:
-        token = config.rasa_token_file.read_text().strip()
-    return token
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--auth-token" in args:
         sys.exit("bot.rasa.server: give the token in CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE, not on the command line")
-    token = token_from(os.environ)
+    token = settings.launch_token("CAE_RASA_TOKEN", os.environ)
     if not token:
         sys.exit("bot.rasa.server: no token (CAE_RASA_TOKEN or CAE_RASA_TOKEN_FILE): Rasa's API would be open")
     from bot.rasa import speedups

@@ -300,7 +300,7 @@ def create_app(rasa_url: Optional[str] = None, public_url: Optional[str] = None,
     app.router.add_get(PRIVACY_PATH, privacy_page, name="privacy_page")
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
-    booking_pages.add_routes(app, db)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
+    booking_pages.add_routes(app)  # /reunions/<reference>(.ics|/annuler|/changer)?t=<signed token>
     data_export.add_routes(app)  # /mes-donnees/<conversation>.html and .json ?t=<signed token>
     api.add_routes(app)  # /api/sessions, /api/bookings
     curriculum_api.add_routes(app)  # /api/curriculum, /api/people

@@ -22,13 +22,13 @@ from bot.booking.texts import format_moment, format_when, format_where
 from bot.cae_names import the_cae
 from bot.storage.db import Database
 from bot.storage.models import utcnow
+from bot.web.auth import DB_KEY  # the app's one database (set by auth.setup)
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates" / "reunions")),
     autoescape=True,
 )
 REFERENCE = "{reference:[A-Za-z0-9-]{1,20}}"
-DB_KEY = web.AppKey("booking_pages_db", Database)
 BAD_LINK = ("Ce lien n'est pas valide : il est incomplet ou a été modifié. "
             "Utilisez le lien reçu par e-mail, ou écrivez à l'assistant avec votre référence.")
 
@@ -216,8 +216,7 @@ async def ics_download(request: web.Request) -> web.Response:
                                  "Referrer-Policy": "no-referrer"})
 
 
-def add_routes(app: web.Application, db: Database) -> None:
-    app[DB_KEY] = db
+def add_routes(app: web.Application) -> None:
     app.router.add_get(links.ICS_PATH, ics_download, name="booking_ics")
     app.router.add_get(f"/reunions/{REFERENCE}", manage, name="booking_page")
     app.router.add_get(f"/reunions/{REFERENCE}/annuler", cancel_form)

@@ -1,5 +1,5 @@
-"""The search's folded columns and index (bot/search.py) on SQLite and on a
-throw-away PostgreSQL cluster: accents and case ignored both ways, kept up to
+"""The search's folded columns and index (bot/search.py) on SQLite (on a
+throw-away PostgreSQL cluster: tests/e2e/test_search_on_postgres.py): accents and case ignored both ways, kept up to
 date on write (a renamed or erased person, a new message in the tracker store),
 filled by the migration for the rows already there; scope in SQL."""
 from __future__ import annotations
@@ -16,25 +16,16 @@ from bot.scope import Scope
 from bot.storage.db import Database, upgrade
 from bot.storage.models import Base, ConversationSearch, HandoffRequest, InfoSession, Person, utcnow
 from bot.transcripts import TrackerReader
-from tests.pg import PostgresCluster, find_bin_dir
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL binaries not found (/usr/lib/postgresql/*/bin)")
-    with PostgresCluster(bin_dir) as cluster:
-        upgrade(cluster.url)  # the migration, on PostgreSQL too
-        yield cluster.url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request, tmp_path):
+def open_db(kind: str, request, tmp_path):
+    """The database of one test, with the profiles and the sample loaded: a fresh
+    SQLite file, or the module's PostgreSQL cluster emptied
+    (tests/e2e/test_search_on_postgres.py)."""
     from bot.booking.sample import load_sample
     from bot.caes.store import load_profiles
 
-    if request.param == "sqlite":
+    if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'cae.db'}"
         upgrade(url)
     else:
@@ -49,6 +40,11 @@ def db(request, tmp_path):
     load_sample(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def db(request, tmp_path):
+    yield from open_db("sqlite", request, tmp_path)
 
 
 def first_session(db, slug) -> int:
@@ -117,7 +113,7 @@ def test_requests_by_question_and_context_in_scope(db, folks):
 
 
 def test_conversations_index_follows_the_tracker(db, folks, tmp_path):
-    from tests.web.conftest import make_tracker_db
+    from tests.webapp import make_tracker_db
 
     normandie, paris = folks
     url = make_tracker_db(tmp_path / "tracker.db", {"conv-lea": ["Je suis Léa, une question sur l'ÉLÈVE"],

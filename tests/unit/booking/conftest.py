@@ -1,5 +1,6 @@
-"""Fixtures for the booking tests: ``db`` runs each test on SQLite and on a
-throw-away PostgreSQL cluster (``tests/pg.py``, started once per session)."""
+"""Fixtures for the booking tests: ``db`` is a fresh SQLite database here;
+tests/e2e/booking/ runs the same tests on a throw-away PostgreSQL cluster
+(``tests/pg.py``, started once per session) with these fixtures."""
 from __future__ import annotations
 
 import shutil
@@ -32,9 +33,10 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path, sqlite_template):
-    if request.param == "sqlite":
+def fresh_database(kind: str, request, tmp_path, sqlite_template) -> str:
+    """The URL of an empty migrated database: a copy of the SQLite template, or
+    the PostgreSQL cluster's database emptied."""
+    if kind == "sqlite":
         path = tmp_path / "cae.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
@@ -45,6 +47,11 @@ def db_url(request, tmp_path, sqlite_template):
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     database.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite"])
+def db_url(request, tmp_path, sqlite_template):
+    return fresh_database(request.param, request, tmp_path, sqlite_template)
 
 
 @pytest.fixture
