@@ -28,7 +28,7 @@ test: setup
 # The edit-test loop: tests/unit (no model, no server, no PostgreSQL, nothing slow:
 # tests/conftest.py fails a test there that needs one).
 test-fast: setup
-	@$(PY) -m pytest -q tests/unit
+	@$(PY) -m pytest -q -n 2 tests/unit
 
 # Benchmarks (print figures): FAQ answers on the held-out questions; eligibility on its
 # case table and on the blind table.
