@@ -150,3 +150,11 @@ def test_the_booking_actions_hold_no_sentence_and_stay_small():
         assert not re.search(r'utter_message\(\s*text=f?"', source), path.name
         assert not re.search(r'"title":\s*"', source), path.name
         assert len(source.splitlines()) < 200, path.name
+
+
+def test_every_actions_file_stays_small():
+    """Thin adapters: each file of actions/ under 200 lines (split a topic into a package)."""
+    sizes = {str(p.relative_to(settings.ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (settings.ROOT / "actions").rglob("*.py")}
+    assert len(sizes) > 10
+    assert {name: n for name, n in sizes.items() if n >= 200} == {}

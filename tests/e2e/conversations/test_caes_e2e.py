@@ -127,7 +127,7 @@ def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
     hours = load_dir()[LYON].hours
     me = "cae-hours"
     before = availability(hours, now_utc())
-    asked = ask(servers, me, "je veux parler à un conseiller", LYON)
+    asked = chat(servers, me, "je veux parler à un conseiller", LYON)
     if availability(hours, now_utc()) != before:
         pytest.skip("the CAE opened or closed during the test")
     said = texts(asked)
@@ -136,7 +136,7 @@ def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
     else:
         assert f"Nous sommes fermés pour le moment : un conseiller vous répondra {before.reply_when}." in said
         assert payloads(asked) == ["ici", "non"]
-    done = texts(ask(servers, me, "répondez-moi ici", LYON))
+    done = texts(chat(servers, me, "répondez-moi ici", LYON))
     assert "dans cette conversation" in done, done
     [request] = stored_rows(servers, HandoffRequest, me)
     context = json.loads(request.context)
@@ -148,16 +148,16 @@ def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
     assert [m["To"] for m in mine] == ["equipe@coop-lyon.example.org"]
 
     # A CAE whose profile gives no hours: no time promised.
-    unknown = texts(ask(servers, "cae-hours-none", "je veux parler à un conseiller", "coop-batir-rhone"))
+    unknown = texts(chat(servers, "cae-hours-none", "je veux parler à un conseiller", "coop-batir-rhone"))
     assert "je ne peux pas vous dire quand elle vous répondra" in unknown
 
 
 def test_what_are_your_hours(servers):
-    lyon = texts(ask(servers, "cae-hours-ask", "quels sont vos horaires ?", LYON))
+    lyon = texts(chat(servers, "cae-hours-ask", "quels sont vos horaires ?", LYON))
     assert "Horaires de Coopérative d'activité Lyon : du mardi au vendredi de 10 h à 13 h et de 14 h à 18 h" in lyon
     assert "en ce moment" in lyon
-    network = texts(ask(servers, "cae-hours-ask-0", "vous êtes ouverts quand ?"))
+    network = texts(chat(servers, "cae-hours-ask-0", "vous êtes ouverts quand ?"))
     assert "Je ne connais pas les horaires d'ouverture de votre CAE" in network
     # The working hours of an entrepreneur stay a FAQ question.
-    cesa = texts(ask(servers, "cae-hours-cesa", "je pourrai choisir mes horaires en tant qu'entrepreneur salarié ?", LYON))
+    cesa = texts(chat(servers, "cae-hours-cesa", "je pourrai choisir mes horaires en tant qu'entrepreneur salarié ?", LYON))
     assert "horaire minimum" in cesa and "Horaires de" not in cesa
