@@ -48,6 +48,20 @@ def who_answers(tracker) -> Availability:
         return Availability(known=False)
 
 
+def closed_notice_given(events: list) -> bool:
+    """Whether this request already said when someone will reply: the question
+    asked again after an answer it did not understand says it once, not twice."""
+    for event in reversed(events):
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in CLOSED_NOTICE.values():
+            return True
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") \
+                == "human_handoff":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == "handoff_form":
+            return False
+    return False
+
+
 def known_contact(tracker) -> Optional[dict]:
     """The contact held for this conversation's person, if any (never fails the turn)."""
     try:
@@ -68,7 +82,7 @@ class ActionAskHandoffContact(Action):
     async def run(self, dispatcher, tracker, domain):
         known = known_contact(tracker)
         when = who_answers(tracker)
-        if not when.open:
+        if not when.open and not closed_notice_given(tracker.events):
             dispatcher.utter_message(response=CLOSED_NOTICE[reply_timing(when)], reply_when=when.reply_when)
         kind = None if not known else "email" if known.get("email") else "phone"
         dispatcher.utter_message(response=ASK_CONTACT[kind, when.open],

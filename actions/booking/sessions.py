@@ -130,7 +130,10 @@ class SessionChoice:
             chosen = dialogue.choose_session(str(value or ""), offered_ids(tracker), sessions)
         session = next((s for s in sessions if s.id == chosen), None)
         if session is None:
-            if not answer_question_instead(dispatcher, tracker):
+            part = dialogue.part_of_day_named(str(value or ""))
+            if part:  # "plutôt en fin de journée" and none of the offered sessions is then
+                dispatcher.utter_message(response="utter_no_session_that_part_of_day", part_of_day=part)
+            elif not answer_question_instead(dispatcher, tracker):
                 dispatcher.utter_message(response="utter_choose_listed_session")
             return {"booking_session_id": None}
         return {"booking_session_id": str(session.id)}

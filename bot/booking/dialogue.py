@@ -198,6 +198,16 @@ ANY_WORDS = re.compile(r"\b(?:n'?\s?importe (?:laquelle|quelle date|lequel|quand
 PARTS_OF_DAY = ((re.compile(r"\b(?:le )?matin(?:ee)?\b"), 0, 12),
                 (re.compile(r"\b(?:l'?\s?)?(?:apres-?\s?midi|aprem)\b"), 12, 17),
                 (re.compile(r"\b(?:fin de (?:journee|matinee? ?)|en soiree|le soir|soir|apres le travail)\b"), 17, 24))
+# How the answer names them ("Aucune des réunions proposées n'a lieu {part}").
+PART_LABELS = {0: "le matin", 12: "l'après-midi", 17: "en fin de journée"}
+
+
+def part_of_day_named(text: str) -> Optional[str]:
+    """The part of the day a typed answer names ("plutôt en fin de journée"), as the
+    answer says it; None when it names none or several."""
+    value = fold(text or "")
+    parts = [start for pattern, start, _ in PARTS_OF_DAY if pattern.search(value)]
+    return PART_LABELS[parts[0]] if len(parts) == 1 else None
 
 
 def _by_part_of_day(value: str, sessions: Sequence[SessionInfo]) -> Optional[int]:

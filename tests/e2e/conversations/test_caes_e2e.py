@@ -136,6 +136,9 @@ def test_handoff_says_when_the_cae_answers_and_emails_its_coaches(servers):
     else:
         assert f"Nous sommes fermés pour le moment : un conseiller vous répondra {before.reply_when}." in said
         assert payloads(asked) == ["ici", "non"]
+    # Not understood: the question again, without saying a second time when someone replies.
+    again = texts(chat(servers, me, "je sais pas", LYON))
+    assert "Je n'ai pas reconnu d'adresse e-mail ni de numéro" in again and "Nous sommes fermés" not in again
     done = texts(chat(servers, me, "répondez-moi ici", LYON))
     assert "dans cette conversation" in done, done
     [request] = stored_rows(servers, HandoffRequest, me)

@@ -253,3 +253,22 @@ def test_the_sessions_offered_say_whose_and_when_all_are_full():
     assert texts[2].startswith("Votre CAE n'a pas de réunion prévue (à Rouen) ; voici celles d'autres CAE.")
     assert texts[3].endswith("Elles sont toutes complètes : vous pouvez vous inscrire sur liste d'attente.")
     assert texts[4].startswith("Votre CAE n'a pas") and "toutes complètes" in texts[4]
+
+
+async def test_a_part_of_the_day_no_offered_session_fits_is_said_so(sample_db):
+    """"plutôt en fin de journée" when every offered session starts earlier: the
+    answer names the part of the day instead of the generic re-ask."""
+    from bot.dates import PARIS
+
+    sessions = service.upcoming_sessions(sample_db)
+    early = [str(s.id) for s in sessions if s.starts_at.astimezone(PARIS).hour < 17][:3]
+    assert early
+    dispatcher = CollectingDispatcher()
+    result = await actions.ValidateBookingForm().validate_booking_session_id(
+        "plutôt en fin de journée", dispatcher,
+        tracker({"booking_where": "partout", "booking_offered": early}, text="plutôt en fin de journée"), {})
+    assert result == {"booking_session_id": None}
+    [message] = said(dispatcher)
+    assert message["text"].startswith("Aucune des réunions proposées n'a lieu en fin de journée.")
+    assert dialogue.part_of_day_named("le matin ou l'après-midi") is None
+    assert dialogue.part_of_day_named("mercredi après-midi") == "l'après-midi"

@@ -224,3 +224,22 @@ async def test_outside_hours_a_person_with_a_record_is_offered_it_and_here(sampl
     assert message["text"].startswith("Nous sommes fermés pour le moment : un conseiller vous répondra mardi")
     assert "à cette adresse, que vous nous avez déjà donnée : n***@e***.fr" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == ["oui", "ici", "non"]
+
+
+async def test_asked_again_the_closed_notice_is_not_repeated(sample_db, clock):
+    """After "je sais pas", the question comes back without "Nous sommes fermés…"
+    a second time; a new request later in the conversation says it again."""
+    clock(SUNDAY_AFTERNOON)
+    first = CollectingDispatcher()
+    await ActionAskHandoffContact().run(first, tracker({"cae": "coop-lyon"}, QUESTION), {})
+    assert [m["response"] for m in first.messages] == ["utter_handoff_closed_until", "utter_ask_handoff_contact_closed"]
+    said = [{"event": "bot", "text": t, "metadata": {"utter_action": m["response"]}}
+            for t, m in zip(rendered_texts(first), first.messages)]
+    again = CollectingDispatcher()
+    await ActionAskHandoffContact().run(again, tracker({"cae": "coop-lyon"}, QUESTION + said + [
+        user("je sais pas", "dont_know")]), {})
+    assert [m["response"] for m in again.messages] == ["utter_ask_handoff_contact_closed"]
+    later = CollectingDispatcher()
+    await ActionAskHandoffContact().run(later, tracker({"cae": "coop-lyon"}, QUESTION + said + [
+        user("je sais pas", "dont_know"), user("je veux parler à un conseiller", "human_handoff")]), {})
+    assert [m["response"] for m in later.messages][0] == "utter_handoff_closed_until"
