@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
 
 from bot.dates import PARIS, format_moment
+from bot.takeover import ADDRESS_DAYS
 
 WHO_WE_ARE = (
     "L'assistant en ligne des Coopératives d'Activité et d'Emploi (CAE). Ce que vous lui confiez "
@@ -31,6 +32,9 @@ PURPOSES = {
                          "pour qu'un chargé d'accompagnement vous réponde"),
     "eligibility_outcomes": ("Le résultat de vos vérifications de projet",
                              "gardé sans le texte que vous avez écrit, pour que l'équipe voie où en est votre demande"),
+    "messaging_addresses": ("Votre identifiant de messagerie (Telegram ou WhatsApp), chiffré",
+                            "pour qu'un conseiller qui reprend la conversation vous écrive aussitôt ; "
+                            f"effacé après {ADDRESS_DAYS} jours sans message"),
     "training": ("Votre progression dans le parcours de formation",
                  "pour que votre chargé d'accompagnement vous suive"),
 }

@@ -83,3 +83,18 @@ async def test_the_page_and_the_json_behind_the_signed_link(world, monkeypatch, 
             assert EMAIL not in await refused.text()
         old = export_token(world["db"], "conv-A", now=utcnow() - timedelta(hours=30))
         assert (await client.get("/mes-donnees/conv-A.json", params={"t": old})).status == 404
+
+
+def test_the_export_says_a_messaging_address_is_held_without_showing_it(world, monkeypatch):  # noqa: F811
+    """A Telegram chat id kept (sealed) for the coaches' messages is listed with
+    its purpose and its channel; the id itself is not in the export."""
+    from bot.takeover import remember_address
+
+    monkeypatch.setenv("CAE_ID_HASH_KEY", "a-key-for-the-export-test")
+    remember_address(world["db"], "conv-Z", "telegram", "55507777")
+    document = export_data(world["db"], world["reader"], "conv-Z")
+    assert [(a["channel"], a["channel_label"]) for a in document["messaging_addresses"]] == [("telegram", "Telegram")]
+    held = {item["what"]: item["why"] for item in document["about"]["held"]}
+    assert "30 jours" in held["Votre identifiant de messagerie (Telegram ou WhatsApp), chiffré"]
+    assert "55507777" not in json.dumps(document)
+    assert export_data(world["db"], world["reader"], "conv-A")["messaging_addresses"] == []
