@@ -3,8 +3,7 @@
 (``texts``, ``payloads``) and their database (``stored_rows``), serve a channel's
 blueprint in this process (``serving``), wait on a condition with a deadline
 (``eventually``), and read what the actions say through the domain's responses
-(``said`` with Rasa's own filler; ``rendered_texts``, ``rendered_buttons``
-without Rasa, stricter on missing values)."""
+(``said``, with Rasa's own filler; ``rendered_texts``, ``rendered_buttons``)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +14,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import yaml
@@ -157,65 +155,21 @@ class serving:
 
 # --------------------------------------------------------------------------- rendered responses
 
-ROOT = Path(__file__).resolve().parents[1]
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")  # Rasa's interpolator (rasa/core/nlg/interpolator.py)
-
-
-def domain_responses(domain_path: Optional[Path] = None) -> dict:
-    """Every response of the domain: one file, or every YAML file of a folder;
-    by default the project's ``domain.yml`` and ``domain/`` folder, those that exist."""
-    paths = [Path(domain_path)] if domain_path else [ROOT / "domain.yml", ROOT / "domain"]
-    files = [f for path in paths if path.exists()
-             for f in (sorted(path.rglob("*.yml")) if path.is_dir() else [path])]
-    responses: dict = {}
-    for path in files:
-        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
-    return responses
-
-
-def rendered_texts(dispatcher, domain_path: Union[str, Path, None] = None,
-                   slots: Optional[dict] = None) -> list[str]:
-    """The texts a person reads from a rasa_sdk ``CollectingDispatcher``: a
-    message naming a ``response`` is filled like Rasa does, from the message's
-    variables then the ``slots`` (first variation without a condition); a
-    placeholder left without a value fails, as it would show ``{name}`` (or
-    ``None``) to the person. A message with inline text is that text."""
-    responses = domain_responses(domain_path)
-    texts = []
-    for message in dispatcher.messages:
-        name = message.get("response")
-        if not name:
-            texts.append(message.get("text") or "")
-            continue
-        assert name in responses, f"{name}: no such response in the domain"
-        variations = responses[name]
-        template = next((v for v in variations if not v.get("condition")), variations[0])["text"]
-        values = {**(slots or {}), **message}  # the action's variables win over the slots, as in Rasa
-        missing = [key for key in _PLACEHOLDER.findall(template) if values.get(key) is None]
-        assert not missing, f"{name}: no value for {missing}"
-        text = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
-        # Rasa shows the raw template when the filled text holds "0[" (its interpolator's check).
-        assert "0[" not in text, f"{name}: Rasa would not fill {text!r}"
-        texts.append(text)
-    return texts
-
-
-def rendered_buttons(dispatcher, domain_path: Union[str, Path, None] = None) -> list[list[dict]]:
-    """The buttons of each message as Rasa sends them: the response's own
-    buttons (first variation without a condition), then those the action passed."""
-    responses = domain_responses(domain_path)
-    buttons = []
-    for message in dispatcher.messages:
-        own: list = []
-        if message.get("response"):
-            variations = responses[message["response"]]
-            own = next((v for v in variations if not v.get("condition")), variations[0]).get("buttons") or []
-        buttons.append(list(own) + list(message.get("buttons") or []))
-    return buttons
-
-
 # What an action's dispatcher message holds besides the variables of its response.
 _MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+def domain_responses() -> dict:
+    """Every response of the project's domain (``domain/``), with the retrieval
+    answers ``utter_faq/<topic>`` of the FAQ data."""
+    from bot import settings
+    from bot.domain import load
+
+    responses = dict(load()["responses"])
+    for path in settings.DATA_DIR.rglob("responses.yml"):
+        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    return responses
 
 
 def said(dispatcher, slots: Optional[dict] = None) -> list[dict]:
@@ -223,17 +177,13 @@ def said(dispatcher, slots: Optional[dict] = None) -> list[dict]:
     naming a response is rendered from the domain's responses by Rasa's own
     ``TemplatedNaturalLanguageGenerator`` (variables from the slots, then the
     message's keyword arguments), and its buttons are added after the
-    response's, as ``RemoteAction._utter_responses`` does. Each: ``text``, ``buttons``."""
+    response's, as ``RemoteAction._utter_responses`` does; a message with inline
+    text is that text. Fails on an unknown response and on a variable without a
+    value (the person would read ``{name}`` or ``None``). Each: ``text``,
+    ``buttons``, ``response``."""
     from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 
-    import yaml
-
-    from bot import settings
-    from bot.domain import load
-
-    responses = load()["responses"]
-    for path in settings.DATA_DIR.rglob("responses.yml"):  # retrieval answers: utter_faq/<topic>
-        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    responses = domain_responses()
     nlg = TemplatedNaturalLanguageGenerator(responses)
     rendered = []
     for message in dispatcher.messages:
@@ -243,9 +193,22 @@ def said(dispatcher, slots: Optional[dict] = None) -> list[dict]:
             assert name in responses, f"{name} is not in the domain's responses"
             assert len(responses[name]) == 1, f"{name}: one variation, so that the text is known"
             variables = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+            values = {**(slots or {}), **variables}  # the action's variables win over the slots, as in Rasa
+            missing = [k for k in _PLACEHOLDER.findall(responses[name][0].get("text") or "") if values.get(k) is None]
+            assert not missing, f"{name}: no value for {missing}"
             draft = nlg.generate_from_slots(name, dict(slots or {}), "rest", **variables) or {}
-            assert "{" not in (draft.get("text") or ""), f"{name}: a variable is missing: {draft}"
+            assert "{" not in (draft.get("text") or ""), f"{name}: Rasa did not fill {draft}"
         buttons = list(draft.get("buttons") or []) + list(message.get("buttons") or [])
-        text = message.get("text") or draft.get("text")
+        text = message.get("text") or draft.get("text") or ""
         rendered.append({"text": text, "buttons": buttons, "response": name})
     return rendered
+
+
+def rendered_texts(dispatcher, slots: Optional[dict] = None) -> list[str]:
+    """The texts a person reads from a dispatcher (``said``)."""
+    return [message["text"] for message in said(dispatcher, slots)]
+
+
+def rendered_buttons(dispatcher, slots: Optional[dict] = None) -> list[list[dict]]:
+    """The buttons of each message as Rasa sends them (``said``)."""
+    return [message["buttons"] for message in said(dispatcher, slots)]
