@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.channels.test_widget_browser import chromium, open_page, say, session_id, start_chat  # noqa: F401
+from tests.browser import chromium, open_page, say, session_id, start_chat  # noqa: F401
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -14,7 +14,7 @@ import pytest
 from bot.booking import service
 from bot.servers import free_port, http_ok
 from bot.settings import ROOT
-from tests.e2e.channels.test_widget_browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
+from tests.browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
 from tests.unit.web.test_booking_links import PERSON, mails, parse, path_of, two_sessions_of_one_cae
 
 pytestmark = pytest.mark.servers

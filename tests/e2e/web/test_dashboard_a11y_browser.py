@@ -14,9 +14,9 @@ from bot.handoff import create_request
 from bot.settings import ROOT
 from bot.saved_filters import save_filter
 from bot.storage.models import Booking, Coach
-from tests.e2e.channels.test_widget_browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
+from tests.browser import AXE, CHROMIUM, CHROMIUM_ARGS, axe_violations
 from tests.webapp import PASSWORD, start_session
-from tests.e2e.web.test_dashboard_browser import dashboard  # noqa: F401 (fixture)
+from tests.browser import dashboard  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.servers
 

@@ -2,39 +2,14 @@
 transcript, tag it, mark it reviewed, export."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from bot.servers import free_port, http_ok
-from bot.settings import ROOT
-from tests.e2e.channels.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.webapp import PASSWORD, make_tracker_db
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, dashboard  # noqa: F401  (fixture)
+from tests.webapp import PASSWORD
 
 pytestmark = pytest.mark.servers
-
-
-@pytest.fixture
-def dashboard(web_db, tmp_path):
-    tracker_url = make_tracker_db(tmp_path / "tracker.db")
-    port = free_port()
-    env = {**os.environ, "CAE_DATABASE_URL": web_db.url, "CAE_TRACKER_DB_URL": tracker_url,
-           "CAE_VAR_DIR": str(tmp_path), "CAE_REMINDER_INTERVAL_S": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.web", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    import time
-    deadline = time.monotonic() + 60
-    while not http_ok(f"{url}/health"):
-        assert process.poll() is None, "the web app stopped"
-        assert time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def test_coach_reviews_yesterdays_fallback_in_a_browser(dashboard, tmp_path):

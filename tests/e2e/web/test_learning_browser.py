@@ -19,7 +19,7 @@ import pytest
 from bot.servers import free_port, http_ok
 from bot.settings import ROOT
 from bot.training import rasa_environment
-from tests.e2e.channels.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.webapp import PASSWORD, make_tracker_db
 from tests.small_project import make_small_project
 

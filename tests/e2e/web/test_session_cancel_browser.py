@@ -11,9 +11,9 @@ import pytest
 
 from bot.booking import service
 from bot.booking.coach import mark_attendance
-from tests.e2e.channels.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.webapp import PASSWORD, start_session
-from tests.e2e.web.test_dashboard_browser import dashboard  # noqa: F401 (fixture)
+from tests.browser import dashboard  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.servers
 

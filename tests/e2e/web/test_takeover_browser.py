@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.channels.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.webapp import PASSWORD
-from tests.e2e.web.test_dashboard_browser import dashboard  # noqa: F401  (fixture)
+from tests.browser import dashboard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.servers
 
@@ -86,7 +86,7 @@ def test_two_pages_person_in_the_widget_and_coach_in_the_dashboard(servers):
 
     from bot.accounts import create_coach
     from bot.storage.db import Database
-    from tests.e2e.channels.test_widget_browser import TIMEOUT_MS, open_page, say, session_id, start_chat
+    from tests.browser import TIMEOUT_MS, open_page, say, session_id, start_chat
 
     db = Database(servers.database_url)
     try:
