@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from bot.storage.models import HandoffRequest
-from tests.support import chat, payloads, stored_rows, texts
+from tests.support import chat, payloads, stored_rows, texts, tracker
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -94,3 +94,18 @@ def test_handoff_request_reaches_the_inbox(servers):
     assert "ne pourra pas vous recontacter" in texts(chat(servers, me, "non"))
     rows = stored_rows(servers, HandoffRequest, me)
     assert len(rows) == 1 and rows[0].email is None
+
+
+def test_a_buttons_title_typed_word_for_word_is_the_click(servers):
+    """Every button works typed: the title of one of the last message's buttons,
+    typed as it reads (here a session's date), does what the click does."""
+    me = "booking-e2e-typed-title"
+    sessions = chat(servers, me, "je veux m'inscrire à une réunion d'information en visio")
+    buttons = [b for r in sessions for b in r.get("buttons") or [] if b["payload"].startswith("/choose_session")]
+    assert buttons, "the sessions come as buttons"
+    typed = buttons[-1]["title"].upper()  # the last one: not "the soonest" by chance
+    assert "Êtes-vous d'accord" in texts(chat(servers, me, typed))
+    reply = texts(chat(servers, me, "non"))
+    assert "je ne garde aucune donnée" in reply
+    [user] = [e for e in tracker(servers, me)["events"] if e.get("event") == "user" and e.get("text") == typed]
+    assert user["parse_data"]["intent"]["name"] == "choose_session"  # understood as the click, shown as typed
