@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Optional
 
+import yaml
+
 from bot.booking.service import fold
+from bot.text import fold_words
 from bot.caes.profiles import Profile, SPECIALISMS, specialisms_text
 
 # Words that name a specialism (folded: no accents, lower case).
@@ -21,34 +26,69 @@ SPECIALISM_WORDS = {
 }
 _DEPARTEMENT = re.compile(r"\b(\d{5}|0[1-9]|[1-8]\d|9[0-5]|2[ab]|97[1-6])\b")
 MAX_LISTED = 4
+PLACES = Path(__file__).with_name("places.yml")
 
 
 @dataclass(frozen=True)
 class Query:
-    departement: Optional[str] = None
+    departements: tuple[str, ...] = ()  # one, or a région's
     city: Optional[str] = None
     specialism: Optional[str] = None
+    area: Optional[str] = None  # how the answer says a named département or région
 
     @property
     def has_place(self) -> bool:
-        return bool(self.departement or self.city)
+        return bool(self.departements or self.city)
 
     @property
     def place_label(self) -> str:
         if self.city:
             return f"à {self.city}"
-        return f"dans le {self.departement}" if self.departement else "près de chez vous"
+        if self.area:
+            return self.area
+        return f"dans le {self.departements[0]}" if self.departements else "près de chez vous"
+
+
+@dataclass(frozen=True)
+class Area:
+    pattern: re.Pattern
+    departements: tuple[str, ...]
+    label: str
+
+
+@lru_cache(maxsize=1)
+def areas() -> tuple[Area, ...]:
+    """Départements and régions by name (bot/caes/places.yml), longest names
+    first so that "Bouches-du-Rhône" is not read as "Rhône"; a name that is
+    also a common word ("c'est cher", "en somme") only after "dans le / la / l'"."""
+    data = yaml.safe_load(PLACES.read_text(encoding="utf-8"))
+    ambiguous = {fold_words(n) for n in data["ambiguous"]}
+    named = [(name, (code,), f"dans le {code} ({name})") for code, name in data["departements"].items()]
+    named += [(r["name"], tuple(r["departements"]), r["in"]) for r in data["regions"]]
+    found = []
+    for name, codes, label in sorted(named, key=lambda n: -len(n[0])):
+        words = re.escape(fold_words(name))
+        before = r"dans (?:le|la|l|les) " if fold_words(name) in ambiguous else ""
+        found.append(Area(re.compile(rf"(?<!\w){before}{words}(?!\w)"), codes, label))
+    return tuple(found)
+
+
+def named_area(text: str) -> Optional[Area]:
+    """The département or région a text names, if any."""
+    words = fold_words(text)
+    return next((area for area in areas() if area.pattern.search(words)), None)
 
 
 def parse_query(text: str, profiles: Iterable[Profile]) -> Query:
-    """The place (département, postal code or a city some profile serves) and the
-    specialism a person asks about."""
+    """The place (département number, postal code, a city some profile serves, or
+    a département or région by name) and the specialism a person asks about."""
     folded = fold(text or "")
-    departement = None
+    departements: tuple[str, ...] = ()
+    area = None
     code = _DEPARTEMENT.search(folded)
     if code:
         value = code.group(1).upper()
-        departement = value[:2] if len(value) == 5 and not value.startswith("97") else value[:3]
+        departements = (value[:2] if len(value) == 5 and not value.startswith("97") else value[:3],)
     city = None
     for profile in profiles:
         for name in profile.cities + tuple(a["city"] for a in profile.raw.get("addresses") or ()):
@@ -57,15 +97,19 @@ def parse_query(text: str, profiles: Iterable[Profile]) -> Query:
                 break
         if city:
             break
+    if not departements and not city:
+        named = named_area(text)
+        if named:
+            departements, area = named.departements, named.label
     specialism = next((key for key, words in SPECIALISM_WORDS.items()
                        if re.search(rf"(?<!\w)(?:{words})(?!\w)", folded)), None)
-    return Query(departement, city, specialism)
+    return Query(departements, city, specialism, area)
 
 
 def serves(profile: Profile, query: Query) -> bool:
     if query.city and fold(query.city) in {fold(c) for c in profile.cities}:
         return True
-    if query.departement and query.departement in profile.departements:
+    if set(query.departements) & set(profile.departements):
         return True
     return not query.has_place and profile.remote
 

@@ -72,6 +72,11 @@ def test_network_mode_finds_caes_by_place_and_specialism(servers):
     assert "Normandie" not in building
     none = texts(chat(servers, "cae-find-2", "y a-t-il une CAE dans le 13 ?"))
     assert "Je ne connais pas de CAE dans le 13" in none
+    normandie = texts(chat(servers, "cae-find-4", "il y a une CAE en Normandie ?"))
+    assert "en Normandie" in normandie and "Coopérative d'activité Normandie" in normandie
+    assert "Lyon" not in normandie
+    rhone = texts(chat(servers, "cae-find-5", "je cherche une coopérative dans le Rhône"))
+    assert "dans le 69 (Rhône)" in rhone and "Lyon" in rhone and "Normandie" not in rhone
 
 
 def test_handoff_goes_to_the_conversations_cae(servers):

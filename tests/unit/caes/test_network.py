@@ -22,6 +22,27 @@ def test_place_and_specialism():
     assert len(find(ALL, parse_query("une CAE près de chez moi", ALL))) == len(ALL)
 
 
+def test_departements_and_regions_by_name():
+    """"dans le Rhône", "en Normandie": by name (bot/caes/places.yml); a longer
+    name is not read as a shorter one inside it; a name that is a common word
+    only after "dans le"."""
+    rhone = parse_query("une CAE dans le Rhône ?", ALL)
+    assert rhone.departements == ("69",) and rhone.place_label == "dans le 69 (Rhône)"
+    assert set(slugs(find(ALL, rhone))) == {"coop-lyon", "coop-batir-rhone"}
+    normandie = parse_query("y a une cae en normandie", ALL)
+    assert normandie.place_label == "en Normandie" and slugs(find(ALL, normandie)) == ["coop-normandie"]
+    assert slugs(find(ALL, parse_query("une CAE bâtiment en Auvergne-Rhône-Alpes", ALL))) == ["coop-batir-rhone"]
+    assert set(slugs(find(ALL, parse_query("une cae en ile de france", ALL)))) == {"coop-paris"}
+    assert parse_query("dans les bouches du rhone", ALL).departements == ("13",)
+    assert find(ALL, parse_query("une CAE dans les Bouches-du-Rhône", ALL)) == []
+    assert parse_query("une CAE dans la Somme", ALL).departements == ("80",)
+    for common in ("c'est cher une cae ?", "en somme une cae ça marche comment", "au nord de la ville"):
+        assert not parse_query(common, ALL).has_place, common
+    # A number or a city named by a profile comes first.
+    assert parse_query("une CAE à Lyon dans le Rhône", ALL).city == "Lyon"
+    assert parse_query("dans le 76 en Normandie", ALL).departements == ("76",)
+
+
 def test_listing_names_specialisms_and_contact():
     text = listing([PROFILES["coop-batir-rhone"]])
     assert text.startswith("- Coopérative du bâtiment Rhône (bâtiment) : Lyon")
