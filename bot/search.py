@@ -20,7 +20,6 @@ condition of the SQL query (bot/scope.py). No framework here.
 """
 from __future__ import annotations
 
-import json
 import threading
 from itertools import groupby
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from bot.scope import Scope
 from bot.storage.db import Database
 from bot.storage.models import ConversationSearch, HandoffRequest
 from bot.text import fold
-from bot.transcripts import EVENTS, TrackerReader
+from bot.transcripts import EVENTS, TrackerReader, event_data
 
 MAX_QUERY = 100
 SHOWN = 20  # results shown per group (the counts are of every match)
@@ -59,11 +58,7 @@ def _user_texts(rows: Iterable[dict]) -> list[str]:
     texts = []
     for row in rows:
         if row.get("type_name", "user") == "user":
-            try:
-                data = json.loads(row.get("data") or "{}")
-            except ValueError:
-                data = {}
-            text = (str(data.get("text") or "") if isinstance(data, dict) else "").strip()
+            text = str(event_data(row).get("text") or "").strip()
             if text and not text.startswith("/"):
                 texts.append(text)
     return texts

@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Optional
+from typing import Any, Collection, Iterable, Iterator, Mapping, Optional
 
 from sqlalchemy import (
-    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, func, inspect, or_,
+    Column, Float, Integer, MetaData, String, Table, Text, bindparam, create_engine, func, inspect,
     select,
 )
 
@@ -104,25 +104,6 @@ class TrackerReader:
             for sender, rows in groupby((dict(zip(keys, row)) for row in result), key=itemgetter("sender_id")):
                 yield sender, list(rows)
 
-    def search(self, needle: str, hidden: Collection[str] = ()) -> set[str]:
-        """The conversations with a person's message containing ``needle`` (any case;
-        the JSON of the event may escape accents: both spellings are tried)."""
-        if not self.has_events() or not needle:
-            return set()
-        escaped = json.dumps(needle)[1:-1]
-
-        def like(text: str):
-            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return EVENTS.c.data.ilike(f"%{pattern}%", escape="\\")
-
-        query = (select(EVENTS.c.sender_id, EVENTS.c.data)
-                 .where(EVENTS.c.type_name == "user", or_(like(needle), like(escaped))))
-        lowered = needle.lower()
-        with self.engine.connect() as connection:
-            found = {sender for sender, data in connection.execute(query)
-                     if lowered in (_data({"data": data}).get("text") or "").lower()}
-        return found - set(hidden)
-
     def exists(self, sender_id: str) -> bool:
         if not self.has_events():
             return False
@@ -193,11 +174,13 @@ def _at(timestamp: Optional[float]) -> datetime:
     return datetime.fromtimestamp(timestamp or 0, tz=timezone.utc)
 
 
-def _data(row: dict[str, Any]) -> dict[str, Any]:
+def event_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON of a tracker store event row (``{}`` when unreadable)."""
     try:
-        return json.loads(row.get("data") or "{}")
+        data = json.loads(row.get("data") or "{}")
     except ValueError:
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
@@ -235,7 +218,7 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
     current: Optional[Turn] = None
     for row in events:
         kind = row["type_name"]
-        data = _data(row) if kind in PARSED_KINDS else {}
+        data = event_data(row) if kind in PARSED_KINDS else {}
         at = _at(row["timestamp"])
         if kind == "active_loop":
             loop = data.get("name")

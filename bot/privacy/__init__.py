@@ -40,7 +40,7 @@ from bot.storage.models import (
     Booking, ChannelAddress, ConversationLink, ConversationReview, EligibilityOutcome, Enrolment, ExportKey,
     HandoffRequest, ObjectiveProgress, OneTimeCode, Person, ProgressEvent, Takeover, TakeoverMessage, utcnow,
 )
-from bot.transcripts import EVENTS, TrackerReader
+from bot.transcripts import EVENTS, TrackerReader, event_data
 
 KEPT_EVENT_TYPES = ("session_started",)
 
@@ -184,19 +184,11 @@ def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> di
                                 "history": curriculum.history(db, scope.proven_person)}
     # A plain transcript, without Rasa's internals (bot/privacy/readable.py).
     document["messages"] = readable.transcript(
-        (row for row in reader.events(conversations) if row["type_name"] in ("user", "bot")), _event_data)
+        (row for row in reader.events(conversations) if row["type_name"] in ("user", "bot")), event_data)
     from bot.privacy.notice import RetentionDays  # notice -> purge -> this package
 
     document["about"] = readable.about(document, RetentionDays.from_env())
     return document
-
-
-def _event_data(row) -> dict[str, Any]:
-    try:
-        data = json.loads(row["data"] or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def scrub_tracker_events(reader: TrackerReader, conversations: Iterable[str]) -> int:
