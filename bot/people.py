@@ -23,7 +23,7 @@ from bot.curriculum import service as curriculum
 from bot.errors import UserError
 from bot.scope import OutOfScope, Scope
 from bot.text import fold
-from bot.storage.db import Database
+from bot.storage.db import Database, contains
 from bot.storage.models import (
     SESSION_PLANNED, Booking, Coach, ConversationLink, EligibilityOutcome, InfoSession, Person, PersonNote,
 )
@@ -160,23 +160,19 @@ def _digits_pattern(query: str) -> Optional[str]:
     return digits if len(digits) >= 3 else None
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _search_condition(query: str):
     """Each folded word in the name or e-mail (``person.search_text``: case and
     accents ignored), or the digits in the phone, or a booking reference."""
-    conditions = [and_(*[Person.search_text.like(_like(w), escape="\\") for w in fold(query).split()])]
+    conditions = [and_(*[contains(Person.search_text, w) for w in fold(query).split()])]
     digits = _digits_pattern(query)
     if digits:
         phone = func.replace(func.replace(func.replace(func.replace(func.replace(
             func.coalesce(Person.phone, ""), " ", ""), ".", ""), "-", ""), "+", ""), "/", "")
-        conditions.append(phone.like(_like(digits), escape="\\"))
+        conditions.append(contains(phone, digits))
     reference = re.sub(r"[^A-Z0-9-]", "", query.upper())
     if len(reference) >= 4:
         conditions.append(Person.id.in_(select(Booking.person_id).where(
-            Booking.reference.like(_like(reference), escape="\\"))))
+            contains(Booking.reference, reference))))
     return or_(*conditions)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, or_, select
 
 from bot import handoff, people
 from bot.scope import Scope
-from bot.storage.db import Database
+from bot.storage.db import Database, contains
 from bot.storage.models import ConversationSearch, HandoffRequest
 from bot.text import fold
 from bot.transcripts import EVENTS, TrackerReader, event_data
@@ -40,10 +40,6 @@ CHUNK = 500
 MAX_TEXTS = 200_000  # characters of one conversation's folded texts kept
 
 _refresh_lock = threading.Lock()
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def words(query: Optional[str]) -> list[str]:
@@ -156,8 +152,8 @@ class Results:
 
 
 def _conversation_condition(scope: Scope, folded: list[str]):
-    conditions = [or_(ConversationSearch.texts.like(_like(w), escape="\\"),
-                      ConversationSearch.tags.like(_like(w), escape="\\")) for w in folded]
+    conditions = [or_(contains(ConversationSearch.texts, w),
+                      contains(ConversationSearch.tags, w)) for w in folded]
     hidden = scope.hidden_conversations()
     if hidden is not None:
         conditions.append(ConversationSearch.conversation_id.not_in(hidden))
@@ -214,7 +210,7 @@ def search_requests(db: Database, scope: Scope, query: str,
     if not folded:
         return [], 0
     condition = and_(scope.routed_condition(HandoffRequest.cae_id),
-                     *[HandoffRequest.search_text.like(_like(w), escape="\\") for w in folded])
+                     *[contains(HandoffRequest.search_text, w) for w in folded])
     with db.reader() as s:
         count = s.execute(select(func.count()).select_from(HandoffRequest).where(condition)).scalar_one()
         rows = s.execute(select(HandoffRequest).where(condition)

@@ -101,6 +101,13 @@ def _setup_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def contains(column: Any, text: str) -> Any:
+    """The SQL condition "``column`` contains ``text``", with ``%``, ``_`` and
+    ``\\`` in ``text`` taken literally (the same on SQLite and PostgreSQL)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 

@@ -193,3 +193,19 @@ def test_the_migration_fills_the_folded_columns(tmp_path):
         assert names(people.search_people(database, Scope(), "zoe menard")) == ["Zoé Ménard"]
     finally:
         database.dispose()
+
+
+def test_contains_takes_like_wildcards_literally(db):
+    """bot.storage.db.contains: "%", "_" and "\\" typed in a search are letters."""
+    from bot.storage.db import contains
+
+    with db.session() as s:
+        for i, name in enumerate(("taux 50%", "taux 500", "a_b", "axb", "c:\\d")):
+            s.add(Person(first_name=name, last_name="T", email=f"contains-{i}@t.fr"))
+    with db.reader() as s:
+        def found(text):
+            return sorted(s.execute(select(Person.first_name).where(contains(Person.first_name, text))).scalars())
+        assert found("50%") == ["taux 50%"]
+        assert found("a_b") == ["a_b"]
+        assert found("c:\\d") == ["c:\\d"]
+        assert found("taux") == ["taux 50%", "taux 500"]
