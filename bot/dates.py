@@ -6,14 +6,17 @@ dashboard; the times are stored in UTC and shown in Paris time.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime, format_time
+from babel.dates import format_datetime, format_time, get_day_names
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCALE = "fr_FR"
+# "lundi" … "dimanche", Monday first as ``date.weekday()``.
+WEEKDAY_NAMES = tuple(get_day_names("wide", locale=LOCALE)[i] for i in range(7))
 
 
 def format_hour(value: datetime) -> str:
@@ -21,11 +24,16 @@ def format_hour(value: datetime) -> str:
     return format_time(value, "H 'h' mm" if value.minute else "H 'h'", locale=LOCALE)
 
 
+def format_day(day: date, pattern: str = "EEEE d MMMM y") -> str:
+    """A calendar day in French, Babel's ``pattern``: ``mardi 3 décembre 2024``,
+    ``1er août 2026`` (``1er`` for the first of the month)."""
+    text = babel_format_date(day, pattern, locale=LOCALE)
+    return re.sub(r"(?<!\d)1(?!\d)", "1er", text, count=1) if day.day == 1 else text
+
+
 def format_date(value: datetime) -> str:
     """``mardi 3 décembre 2024`` (``1er`` for the first of the month), in Paris time."""
-    local = value.astimezone(PARIS)
-    text = babel_format_date(local, "EEEE d MMMM y", locale=LOCALE)
-    return text.replace(" 1 ", " 1er ", 1) if local.day == 1 else text
+    return format_day(value.astimezone(PARIS).date())
 
 
 def format_short(value: datetime) -> str:

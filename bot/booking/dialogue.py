@@ -17,7 +17,7 @@ from bot.booking.links import manage_url
 from bot.booking.records import SessionInfo
 from bot.booking.service import fold, normalize_email, normalize_reference
 from bot.booking.texts import format_where
-from bot.dates import PARIS, format_short, format_when
+from bot.dates import PARIS, WEEKDAY_NAMES, format_short, format_when
 from bot.phones import NO_PHONE, NO_PHONE_WORDS, clean_phone  # noqa: F401  (re-exported)
 
 ANYWHERE = "partout"
@@ -150,7 +150,7 @@ def choose_session(text: str, offered: Sequence[int], sessions: Sequence[Session
 _MONTHS = {"janvier", "janv", "fevrier", "fevr", "fev", "mars", "avril", "avr", "mai", "juin",
            "juillet", "juil", "aout", "septembre", "sept", "octobre", "oct", "novembre", "nov",
            "decembre", "dec"}
-_WEEKDAY_WORDS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_WEEKDAY_WORDS = set(WEEKDAY_NAMES)
 _RELATIVE = {"aujourd'hui", "aujourd’hui", "demain", "après-demain", "apres-demain"}
 _HOURS = re.compile(r"\b\d{1,2}\s*(?:h|heures?)\s*\d{0,2}\b", re.IGNORECASE)
 _DATE_TOKEN = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|[^\W\d_][\w'’-]*|\d{1,2}(?:er)?\b")
@@ -188,7 +188,7 @@ def typed_date(text: str, now: Optional[datetime] = None) -> Optional[tuple[date
     return parsed.date(), full
 
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS = WEEKDAY_NAMES
 
 WAITLIST_WORDS = re.compile(r"\b(?:liste d'?\s?attente|en attente)\b")
 ANY_WORDS = re.compile(r"\b(?:n'?\s?importe (?:laquelle|quelle date|lequel|quand)|peu importe|"

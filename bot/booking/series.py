@@ -18,7 +18,7 @@ from bot.booking import coach as coach_ops
 from bot.booking.coach import InvalidInput
 from bot.booking.records import SessionInfo
 from bot.booking.service import session_info_of
-from bot.dates import PARIS, format_date
+from bot.dates import PARIS, WEEKDAY_NAMES, format_date
 from bot.storage.db import Database
 from bot.storage.models import SESSION_PLANNED, InfoSession, SessionSeries, SessionSeriesMember, as_utc, utcnow
 
@@ -26,7 +26,6 @@ WEEKLY_RULE, MONTHLY_WEEKDAY, MONTHLY_DAY = "hebdomadaire", "mensuel_jour", "men
 RULES = (WEEKLY_RULE, MONTHLY_WEEKDAY, MONTHLY_DAY)
 MAX_SESSIONS = 52
 MAX_SPAN = timedelta(days=731)
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 ORDINALS_FR = {1: "premier", 2: "deuxième", 3: "troisième", 4: "quatrième", -1: "dernier"}
 
 
@@ -49,7 +48,7 @@ class SeriesPlan:
 
     def describe(self) -> str:
         """French, e.g. ``chaque premier mardi du mois, 14 h – 16 h``."""
-        day = WEEKDAYS_FR[self.first_day.weekday()]
+        day = WEEKDAY_NAMES[self.first_day.weekday()]
         hours = f"{self.start:%H:%M}–{self.end:%H:%M}"
         if self.rule == WEEKLY_RULE:
             every = f"chaque {day}" if self.interval == 1 else f"un {day} sur {self.interval}"

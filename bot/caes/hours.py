@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping, Optional
 
-from babel.dates import format_date as babel_format_date
 from dateutil.easter import easter
 
-from bot.dates import LOCALE, PARIS
+from bot.dates import PARIS, WEEKDAY_NAMES, format_day, format_hour
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # next_opening looks this far ahead (a closure longer than a year: no promise).
 HORIZON_DAYS = 400
 
@@ -156,17 +154,11 @@ def next_opening(hours: OpeningHours, after: datetime) -> Optional[datetime]:
 def _hour(minutes: int) -> str:
     if minutes in (0, 1440):
         return "minuit"
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d}" if m else f"{h} h"
+    return format_hour(time(*divmod(minutes, 60)))
 
 
 def _ranges_text(ranges: tuple[tuple[int, int], ...]) -> str:
     return " et ".join(f"de {_hour(start)} à {_hour(end)}" for start, end in ranges)
-
-
-def _long_date(day: date) -> str:
-    text = babel_format_date(day, "d MMMM y", locale=LOCALE)
-    return "1er" + text[1:] if day.day == 1 else text
 
 
 def describe(hours: OpeningHours, today: Optional[date] = None) -> str:
@@ -182,11 +174,11 @@ def describe(hours: OpeningHours, today: Optional[date] = None) -> str:
             j += 1
         if ranges:
             if j == i:
-                who = f"le {DAY_NAMES[i]}"
+                who = f"le {WEEKDAY_NAMES[i]}"
             elif j == i + 1:
-                who = f"le {DAY_NAMES[i]} et le {DAY_NAMES[j]}"
+                who = f"le {WEEKDAY_NAMES[i]} et le {WEEKDAY_NAMES[j]}"
             else:
-                who = f"du {DAY_NAMES[i]} au {DAY_NAMES[j]}"
+                who = f"du {WEEKDAY_NAMES[i]} au {WEEKDAY_NAMES[j]}"
             parts.append(f"{who} {_ranges_text(ranges)}")
         i = j + 1
     if not parts:
@@ -198,11 +190,11 @@ def describe(hours: OpeningHours, today: Optional[date] = None) -> str:
             continue
         first, last = closure.first, closure.last
         if first == last:
-            text = f"fermé le {_long_date(first)}"
+            text = f"fermé le {format_day(first, 'd MMMM y')}"
         elif (first.year, first.month) == (last.year, last.month):
-            text = f"fermé du {'1er' if first.day == 1 else first.day} au {_long_date(last)}"
+            text = f"fermé du {format_day(first, 'd')} au {format_day(last, 'd MMMM y')}"
         else:
-            text = f"fermé du {_long_date(first)} au {_long_date(last)}"
+            text = f"fermé du {format_day(first, 'd MMMM y')} au {format_day(last, 'd MMMM y')}"
         parts.append(text + (f" ({closure.label})" if closure.label else ""))
     return " ; ".join(parts)
 
@@ -219,12 +211,9 @@ def reply_when(opening: datetime, now: datetime) -> str:
     elif days == 1:
         day = "demain"
     elif days < 7:
-        day = DAY_NAMES[local.weekday()]
+        day = WEEKDAY_NAMES[local.weekday()]
     else:
-        day = babel_format_date(local.date(), "EEEE d MMMM" if local.year == today.year else "EEEE d MMMM y",
-                                locale=LOCALE)
-        if local.day == 1:
-            day = day.replace(" 1 ", " 1er ", 1)
+        day = format_day(local.date(), "EEEE d MMMM" if local.year == today.year else "EEEE d MMMM y")
     return f"{day} à partir de {hour}"
 
 
