@@ -118,6 +118,11 @@ def test_wording():
     assert describe(other, date(2027, 3, 1)) == (
         "le mardi et le mercredi de 10 h à 18 h ; le samedi de 10 h à 12 h ; le dimanche de 20 h à minuit")
     assert "du 24 décembre 2026 au 2 janvier 2027 (fêtes)" in describe(other, date(2026, 12, 1))
+    # The first of the month is « 1er », in a closure and in a reply more than a week ahead.
+    first = parse_hours({"weekly": {"tuesday": ["09:00-12:00"]},
+                         "closed": [{"from": "2026-08-01", "to": "2026-08-25"}, {"from": "2026-09-01"}]})
+    assert describe(first, date(2026, 7, 1)).endswith("fermé du 1er au 25 août 2026 ; fermé le 1er septembre 2026")
+    assert reply_when(paris(2026, 9, 1, 9, 0), paris(2026, 8, 20, 9, 0)) == "mardi 1er septembre à partir de 9 h"
 
 
 def test_shipped_profiles_have_hours_or_say_none():
