@@ -11,7 +11,6 @@ from bot.caes.chat import all_profiles, profile_of
 from bot.caes.network import find, listing, parse_query, session_buttons, specialism_name
 from bot.caes.profiles import hours_text
 from bot.dates import PARIS
-from bot.handoff import reply_timing
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class ActionCaeHours(Action):
             return []
         when = handoff.who_answers(tracker)
         response = {"open": "utter_cae_hours", "later": "utter_cae_hours_closed_until"}.get(
-            reply_timing(when), "utter_cae_hours_closed")
+            when.timing, "utter_cae_hours_closed")
         dispatcher.utter_message(response=response, cae_name=profile.name, cae_hours=hours,
                                  reply_when=when.reply_when)
         return []

@@ -15,8 +15,7 @@ from bot.booking.service import now_utc
 from bot.caes.chat import cae_id_of, profile_of
 from bot.caes.hours import Availability, availability
 from bot.handoff import (KNOWN_CONTACT, NO_CONTACT, REPLY_HERE, REPLY_HERE_WORDS, USE_KNOWN_WORDS,
-                         conversation_context, create_request, linked_contact, masked_contact, parse_contact,
-                         reply_timing)
+                         conversation_context, create_request, linked_contact, masked_contact, parse_contact)
 from bot.handoff_notices import announce
 from bot.storage.db import get_database
 
@@ -26,7 +25,7 @@ logger = logging.getLogger(__name__)
 WHERE_AM_I_BUTTON = {"title": "Où en suis-je ?", "payload": "/where_am_i"}
 CHANGE_BOOKING_BUTTON = {"title": "Changer de réunion", "payload": "/change_booking"}
 BOOK_BUTTON = {"title": "M'inscrire à une réunion", "payload": "/book_session"}
-# Outside the hours, the first sentence: when someone will reply, by reply_timing().
+# Outside the hours, the first sentence: when someone will reply, by ``Availability.timing``.
 CLOSED_NOTICE = {"later": "utter_handoff_closed_until", "unsure": "utter_handoff_closed_unsure",
                  "unknown": "utter_handoff_hours_unknown"}
 # The contact question, by (the contact the person's record holds, open now).
@@ -83,7 +82,7 @@ class ActionAskHandoffContact(Action):
         known = known_contact(tracker)
         when = who_answers(tracker)
         if not when.open and not closed_notice_given(tracker.events):
-            dispatcher.utter_message(response=CLOSED_NOTICE[reply_timing(when)], reply_when=when.reply_when)
+            dispatcher.utter_message(response=CLOSED_NOTICE[when.timing], reply_when=when.reply_when)
         kind = None if not known else "email" if known.get("email") else "phone"
         dispatcher.utter_message(response=ASK_CONTACT[kind, when.open],
                                  masked_contact=masked_contact(known) if known else None)
@@ -163,7 +162,7 @@ class ActionHandoffRequest(Action):
     def confirmation(when: Availability, contact: bool, here: bool, known_person: bool) -> str:
         """The response once the request is stored: today's wording within the
         hours; outside them, when someone will reply (or that nobody can say)."""
-        timing = reply_timing(when)  # open, later, unsure or unknown
+        timing = when.timing  # open, later, unsure or unknown
         if here:
             return {"open": "utter_handoff_sent_here", "later": "utter_handoff_sent_here_later"}.get(
                 timing, "utter_handoff_sent_here_unsure")

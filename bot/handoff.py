@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from bot import conversation_cae
 from bot.booking.dialogue import clean_email
-from bot.caes.hours import Availability
 from bot.identity import PROVEN, linked_person, person_cae_ids
 from bot.phones import NO_PHONE, clean_phone
 from bot.redact import mask_email
@@ -89,18 +88,6 @@ REPLY_HERE = "here"
 REPLY_HERE_WORDS = re.compile(r"^(ici|ici svp|ici merci|ici s'il vous pla[iî]t|r[ée]pondez[- ]moi ici|"
                               r"r[ée]ponse ici|(ici,? )?dans (le|ce) chat|(ici,? )?dans (la|cette) conversation|"
                               r"(r[ée]pondez[- ]moi )?(ici,? )?sur le chat)\W*$", re.IGNORECASE)
-
-
-def reply_timing(when: Availability) -> str:
-    """What the chat may promise about the reply (bot/caes/hours.py's
-    ``Availability``): "open" (someone is there), "later" (closed, reopening
-    known: ``when.reply_when``), "unsure" (closed, no reopening ahead) or
-    "unknown" (no hours known: network mode, a profile without them)."""
-    if not when.known:
-        return "unknown"
-    if when.open:
-        return "open"
-    return "later" if when.reply_when else "unsure"
 
 
 def linked_contact(db: Database, conversation_id: str) -> Optional[dict]:

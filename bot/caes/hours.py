@@ -226,6 +226,17 @@ class Availability:
     reply_when: Optional[str] = None  # "lundi à partir de 9 h"; None: no opening ahead
     opening: Optional[datetime] = None  # that moment, UTC
 
+    @property
+    def timing(self) -> str:
+        """What the chat may promise about the reply: "open" (someone is there),
+        "later" (closed, reopening known: ``reply_when``), "unsure" (closed, no
+        reopening ahead) or "unknown" (no hours known)."""
+        if not self.known:
+            return "unknown"
+        if self.open:
+            return "open"
+        return "later" if self.reply_when else "unsure"
+
 
 def availability(hours: Optional[OpeningHours], now: datetime) -> Availability:
     if hours is None:

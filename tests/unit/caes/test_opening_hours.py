@@ -159,3 +159,11 @@ def test_bad_hours_name_file_and_field(tmp_path, monkeypatch, hours, field, word
     message = _profile_with(tmp_path, monkeypatch, hours)
     assert message.startswith("Profil de CAE caes/coop-lyon.yml non valable")
     assert f"« {field} »" in message and words in message, message
+
+
+def test_what_the_chat_may_promise():
+    assert availability(None, paris(2026, 12, 8, 10, 0)).timing == "unknown"
+    assert availability(HOURS, paris(2026, 12, 8, 10, 0)).timing == "open"
+    assert availability(HOURS, paris(2026, 12, 6, 10, 0)).timing == "later"
+    never = parse_hours({"weekly": {}})
+    assert availability(never, paris(2026, 12, 8, 10, 0)).timing == "unsure"
