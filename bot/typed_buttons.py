@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Optional
 
-from bot.text import fold
+from bot.text import fold_words
 
 MAX_TITLE = 80
 
 
 def _key(text: str) -> str:
-    return " ".join(fold(text or "").strip(" .!?…").split())
+    return fold_words(text).rstrip("!?… ")
 
 
 def typed_button(text: str, buttons: Iterable[Mapping[str, Any]]) -> Optional[str]:

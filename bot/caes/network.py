@@ -13,8 +13,7 @@ from typing import Iterable, Optional
 
 import yaml
 
-from bot.booking.service import fold
-from bot.text import fold_words
+from bot.text import fold, fold_words
 from bot.caes.profiles import Profile, SPECIALISMS, specialisms_text
 
 # Words that name a specialism (folded: no accents, lower case).
