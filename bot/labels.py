@@ -18,6 +18,7 @@ PROGRESS = {"not_started": "Pas commencé", "in_progress": "En cours", "complete
 ELIGIBILITY = {"eligible": "Éligible", "redirect": "Réorientée", "not_eligible": "Non éligible",
                "to_review": "À examiner"}
 HANDOFF = {"open": "ouverte", "handled": "traitée"}
+CHANNELS = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
 INTENTS = {
     "greet": "Salutation", "goodbye": "Au revoir", "thank": "Remerciement", "help": "Demande d'aide",
@@ -48,7 +49,7 @@ SLOTS = {
 }
 KINDS: Mapping[str, Mapping[str, str]] = {
     "booking": BOOKING, "session": SESSION, "progress": PROGRESS, "eligibility": ELIGIBILITY,
-    "handoff": HANDOFF, "intent": INTENTS, "action": ACTIONS, "slot": SLOTS,
+    "handoff": HANDOFF, "channel": CHANNELS, "intent": INTENTS, "action": ACTIONS, "slot": SLOTS,
 }
 
 

@@ -142,9 +142,6 @@ def scope_of_person(db: Database, person_id: int) -> Scope:
                      proven_person=person_id)
 
 
-CHANNEL_LABELS = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
-
-
 def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> dict[str, Any]:
     """Everything this conversation may see (see ``Scope``) as one JSON-ready
     document: who we are and what we hold (``about``), the records, and the
@@ -168,7 +165,7 @@ def export_data(db: Database, reader: TrackerReader, conversation_id: str) -> di
         addresses = s.execute(select(ChannelAddress).where(
             ChannelAddress.conversation_id.in_(conversations))).scalars().all()
         # The chat id or number itself stays sealed: the person knows it; we say we hold it.
-        document["messaging_addresses"] = [{"channel": a.channel, "channel_label": CHANNEL_LABELS.get(a.channel, a.channel),
+        document["messaging_addresses"] = [{"channel": a.channel, "channel_label": label("channel", a.channel),
                                             "last_seen_at": a.seen_at.isoformat()} for a in addresses]
         document["eligibility_outcomes"] = [{"created_at": o.created_at.isoformat(), "status": o.status,
                                              "status_label": label("eligibility", o.status),
