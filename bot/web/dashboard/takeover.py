@@ -117,75 +117,60 @@ async def push_now(app: web.Application, cid: str) -> int:
     (``output_channel=latest``, ``execute_side_effects``). The REST channel only
     answers requests: its messages go with the person's next one
     (bot/rasa/speedups.py), as do those a failed push leaves. How many were pushed."""
-    import aiohttp
-
-    from bot import settings
     from bot.channels import push as direct
 
     database = app[auth.DB_KEY]
     sent = await direct.push_pending(database, cid)  # Telegram, WhatsApp
     if sent is not None:
-        if sent:
-            await record(cid, sent)
+        if sent and not await append_events(cid, sent, send=False):
+            logger.warning("takeover messages sent but not written to the transcript (no Rasa server answered)")
         return len(sent)
     channel = await asyncio.to_thread(latest_channel, app[TRACKER_KEY], cid)
     messages = await asyncio.to_thread(takeover.pending, database, cid)
     if channel not in PUSH_CHANNELS or not messages:
         return 0
-    token = settings.rasa_api_token_for_web()
-    from urllib.parse import quote
-
-    # Any Rasa server will do: with several, they share the widget's rooms
-    # through Redis (bot/channels/socketio.py, share_rooms). The next one is
-    # tried only when one cannot be reached (nothing was appended then).
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        for url in settings.rasa_api_urls():
-            try:
-                async with session.post(f"{url}/conversations/{quote(cid, safe='')}/tracker/events",
-                                        params={"token": token, "output_channel": "latest",
-                                                "execute_side_effects": "true"}, json=_events(messages)) as reply:
-                    if reply.status != 200:
-                        logger.warning("takeover push refused by Rasa (%s): sent with the next message",
-                                       reply.status)
-                        return 0
-                    break
-            except aiohttp.ClientConnectorError:
-                continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                logger.warning("takeover push failed (%s): sent with the person's next message",
-                               type(error).__name__)
-                return 0
-        else:
-            logger.warning("takeover push: no Rasa server reachable, sent with the person's next message")
-            return 0
+    if not await append_events(cid, messages, send=True):
+        return 0
     await asyncio.to_thread(takeover.mark_delivered, database, [m.id for m in messages])
     return len(messages)
 
 
-def _events(messages: list) -> list[dict]:
-    return [{"event": "bot", "text": takeover.shown_text(m),
-             "metadata": {"takeover_author": m.author or "assistant"}} for m in messages]
-
-
-async def record(cid: str, messages: list) -> bool:
-    """Write messages sent outside Rasa into the conversation's transcript (one
-    Rasa server is enough: they share the tracker store)."""
+async def append_events(cid: str, messages: list, send: bool) -> bool:
+    """Append the messages to the conversation's transcript through Rasa's API;
+    with ``send``, Rasa also sends them through the person's channel (the
+    widget). Any Rasa server will do: they share the tracker store and, with
+    several, the widget's rooms through Redis (bot/channels/socketio.py,
+    share_rooms). The next server is tried when one cannot be reached; when one
+    refuses or fails midway, the next too for a transcript write, but not for a
+    send (the messages may have gone: they stay waiting for the person's next
+    message rather than risk being sent twice). Whether it was done."""
     import aiohttp
     from urllib.parse import quote
 
     from bot import settings
 
-    token = settings.rasa_api_token_for_web()
+    params = {"token": settings.rasa_api_token_for_web()}
+    if send:
+        params.update(output_channel="latest", execute_side_effects="true")
+    events = [{"event": "bot", "text": takeover.shown_text(m),
+               "metadata": {"takeover_author": m.author or "assistant"}} for m in messages]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         for url in settings.rasa_api_urls():
             try:
                 async with session.post(f"{url}/conversations/{quote(cid, safe='')}/tracker/events",
-                                        params={"token": token}, json=_events(messages)) as reply:
+                                        params=params, json=events) as reply:
                     if reply.status == 200:
                         return True
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+                    problem = f"refused by Rasa ({reply.status})"
+            except aiohttp.ClientConnectorError:
                 continue
-    logger.warning("takeover messages sent but not written to the transcript (no Rasa server answered)")
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                problem = f"failed ({type(error).__name__})"
+            if send:
+                logger.warning("takeover push %s: sent with the person's next message", problem)
+                return False
+    if send:
+        logger.warning("takeover push: no Rasa server reachable, sent with the person's next message")
     return False
 
 
