@@ -10,9 +10,7 @@ request is kept whatever happens (``announce`` never raises).
 """
 from __future__ import annotations
 
-import html
 import logging
-from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
@@ -21,19 +19,12 @@ from bot import settings
 from bot.caes.profiles import profile_from_json
 from bot.dates import format_moment
 from bot.handoff import context_lines, load_context
-from bot.mail import InvalidAddress, build_message, mailer_from_env, normalize_address
+from bot.mail import InvalidAddress, Mail, build_message, mailer_from_env, normalize_address, render
 from bot.redact import mask_addresses, mask_personal
 from bot.storage.db import Database
 from bot.storage.models import ROLE_ADMIN, Cae, Coach, HandoffRequest
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Notice:
-    subject: str
-    text: str
-    html: str
 
 
 def recipients(db: Database, cae_id: Optional[int]) -> list[str]:
@@ -64,33 +55,21 @@ def recipients(db: Database, cae_id: Optional[int]) -> list[str]:
     return addresses
 
 
-def notice_for(request: HandoffRequest, cae_name: Optional[str], base_url: str) -> Notice:
-    """The e-mail about one request (no contact details, user text escaped in the HTML)."""
+def notice_for(request: HandoffRequest, cae_name: Optional[str], base_url: str) -> Mail:
+    """The e-mail about one request (no contact details; laid out and escaped by bot/mail.py)."""
     context = load_context(request.context)
     context.pop("person", None)  # the linked person's name stays behind the login
     where = cae_name or "votre réseau de CAE (CAE non connue)"
-    link = f"{base_url}/coach/handoffs#demande-{request.id}"
     question = mask_personal(context.get("question") or "")
     lines = context_lines(context)
-    intro = f"Une personne a demandé à parler à un conseiller ({where}) le {format_moment(request.created_at)}."
-    text = [
-        "Bonjour,", "", intro, "",
-        f"Sa question : « {question} »" if question else "Pas de question particulière avant sa demande.",
-    ]
+    paragraphs = [f"Une personne a demandé à parler à un conseiller ({where}) le {format_moment(request.created_at)}.",
+                  f"Sa question : « {question} »" if question else "Pas de question particulière avant sa demande."]
     if lines:
-        text += ["", "Ce que l'assistant a compris :"] + [f"- {line}" for line in lines]
-    text += ["", "Ses éventuelles coordonnées sont dans le tableau de bord (connexion nécessaire) :", link, "",
-             "— L'assistant de la CAE"]
-    e = html.escape
-    body = [f"<p>Bonjour,</p><p>{e(intro)}</p>",
-            f"<p>Sa question : « {e(question)} »</p>" if question
-            else "<p>Pas de question particulière avant sa demande.</p>"]
-    if lines:
-        body.append("<p>Ce que l'assistant a compris :</p><ul>" + "".join(f"<li>{e(line)}</li>" for line in lines)
-                    + "</ul>")
-    body.append(f'<p>Ses éventuelles coordonnées sont dans le tableau de bord (connexion nécessaire) : '
-                f'<a href="{e(link)}">ouvrir la demande</a></p><p>— L\'assistant de la CAE</p>')
-    return Notice(f"Nouvelle demande de contact – {where}", "\n".join(text) + "\n", "\n".join(body))
+        paragraphs += ["Ce que l'assistant a compris :"] + [f"- {line}" for line in lines]
+    return Mail(subject=f"Nouvelle demande de contact – {where}", greeting="Bonjour,", paragraphs=paragraphs,
+                actions=[("Ouvrir la demande", f"{base_url}/coach/handoffs#demande-{request.id}")],
+                closing=["Ses éventuelles coordonnées sont dans le tableau de bord (connexion nécessaire)."],
+                cae_name=cae_name or "")
 
 
 def announce(db: Database, request_id: int, mailer=None) -> int:
@@ -108,6 +87,7 @@ def announce(db: Database, request_id: int, mailer=None) -> int:
         if request is None:
             return 0
         notice = notice_for(request, cae_name, settings.current().public_web_url)
+        text, html = render(notice)
         addresses = recipients(db, request.cae_id)
         mailer = mailer or mailer_from_env()
     except Exception:  # noqa: BLE001 - the request is stored; the e-mail is a courtesy
@@ -116,7 +96,7 @@ def announce(db: Database, request_id: int, mailer=None) -> int:
     sent = 0
     for address in addresses:
         try:
-            mailer.send(build_message(address, notice.subject, notice.text, html=notice.html))
+            mailer.send(build_message(address, notice.subject, text, html=html))
             sent += 1
         except Exception:  # noqa: BLE001 - one address failing does not stop the others
             logger.exception("could not e-mail handoff request %s to %s", request_id, mask_addresses(address))

@@ -3,8 +3,11 @@
 Through SMTP when ``CAE_SMTP_HOST`` is set (``CAE_SMTP_PORT``, ``CAE_SMTP_USER``,
 ``CAE_SMTP_PASSWORD``, ``CAE_SMTP_FROM``, ``CAE_SMTP_STARTTLS``), else as
 ``.eml`` files in an outbox (``CAE_OUTBOX_DIR``, default ``var/outbox``).
-What a booking e-mail says is the booking's (bot/booking/emails.py); the
-identity codes use the same mailer (bot/identity.py).
+An e-mail's content is a ``Mail`` (greeting, paragraphs, details, buttons),
+laid out in plain text and HTML by ``render`` (``bot/mail_templates/``, HTML
+escaped); what a booking e-mail says is the booking's (bot/booking/texts.py),
+the coaches' notice of a new request is bot/handoff_notices.py; the identity
+codes use the same mailer (bot/identity.py).
 """
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ import logging
 import smtplib
 import ssl
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple
 
+import jinja2
 from email_validator import EmailNotValidError, validate_email
 
 from bot import settings
@@ -53,6 +58,38 @@ def normalize_address(raw: Optional[str]) -> str:
     except EmailNotValidError as error:
         raise InvalidAddress() from error
     return result.normalized.lower()
+
+
+# --------------------------------------------------------------------------- content
+
+
+@dataclass
+class Mail:
+    """One e-mail's content; ``bot/mail_templates/mail.{txt,html}`` lay it out (``render``)."""
+
+    subject: str
+    greeting: str
+    paragraphs: List[str]
+    details: List[Tuple[str, str]] = field(default_factory=list)  # (label, value)
+    actions: List[Tuple[str, str]] = field(default_factory=list)  # (label, url)
+    closing: List[str] = field(default_factory=list)
+    cae_name: str = ""
+
+
+SIGNATURE = "L'assistant des Coopératives d'Activité et d'Emploi"
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "mail_templates")),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+    keep_trailing_newline=True,
+)
+
+
+def render(mail: Mail) -> Tuple[str, str]:
+    """(plain text, HTML) of one e-mail, from the same content."""
+    context = {"mail": mail, "signature": SIGNATURE}
+    return (_templates.get_template("mail.txt").render(context),
+            _templates.get_template("mail.html").render(context))
 
 
 # --------------------------------------------------------------------------- messages and mailers

@@ -17,11 +17,10 @@ from sqlalchemy import select
 from bot.booking import errors
 from bot.booking.attendance import session_in_scope
 from bot.booking.coach import InvalidInput
-from bot.booking.emails import render
 from bot.booking.links import booking_links
 from bot.booking.service import now_utc
 from bot.booking.texts import Mail, format_when, format_where, greeting
-from bot.mail import DEFAULT_SENDER, build_message, mailer_from_env
+from bot.mail import DEFAULT_SENDER, build_message, mailer_from_env, render
 from bot.redact import mask_addresses
 from bot.scope import Scope
 from bot.storage.db import Database

@@ -1,22 +1,19 @@
 """The booking e-mails: which text and which calendar file for each notification.
 
-The words are in ``texts.py``, the layout in ``templates/mail.{txt,html}``;
-building and sending a message is the shared mailer's (bot/mail.py).
+The words are in ``texts.py``; the layout (``render``), building and sending
+a message are the shared mailer's (bot/mail.py, bot/mail_templates/).
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 from email.message import EmailMessage
-from pathlib import Path
-from typing import Optional, Tuple
-
-import jinja2
+from typing import Optional
 
 from bot.booking import texts
 from bot.booking.ics import build_ics, ics_filename
 from bot.booking.records import BookingInfo
-from bot.mail import DEFAULT_SENDER, build_message, mailer_from_env
+from bot.mail import DEFAULT_SENDER, build_message, mailer_from_env, render
 from bot.redact import mask_addresses
 
 logger = logging.getLogger(__name__)
@@ -34,20 +31,6 @@ _KINDS = {
     "session_cancelled": texts.session_cancelled,
 }
 CANCELLING_KINDS = ("cancellation", "erased", "session_cancelled")
-
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    keep_trailing_newline=True,
-)
-
-
-def render(mail: texts.Mail) -> Tuple[str, str]:
-    """(plain text, HTML) of one e-mail, from the same content."""
-    context = {"mail": mail, "signature": texts.SIGNATURE}
-    return (_templates.get_template("mail.txt").render(context),
-            _templates.get_template("mail.html").render(context))
-
 
 def booking_message(booking: BookingInfo, kind: str, sender: str = DEFAULT_SENDER,
                     now: Optional[datetime] = None, mail: Optional[texts.Mail] = None

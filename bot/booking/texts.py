@@ -1,13 +1,13 @@
 """French wording of the booking e-mails: subjects and bodies (dates: bot/dates.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import List, Sequence, Tuple
 
 from bot.booking.links import booking_links
 from bot.booking.records import BookingInfo, SessionInfo
 from bot.cae_names import of_cae, the_cae
 from bot.dates import PARIS, format_date, format_hour, format_moment, format_when  # noqa: F401  (re-exported)
+from bot.mail import Mail
 
 
 def format_where(session: SessionInfo) -> str:
@@ -22,21 +22,6 @@ def format_where(session: SessionInfo) -> str:
 def greeting(first_name: str) -> str:
     return f"Bonjour {first_name}," if first_name else "Bonjour,"
 
-
-@dataclass
-class Mail:
-    """One e-mail's content; ``bot/booking/templates/mail.{txt,html}`` render it."""
-
-    subject: str
-    greeting: str
-    paragraphs: List[str]
-    details: List[Tuple[str, str]] = field(default_factory=list)  # (label, value)
-    actions: List[Tuple[str, str]] = field(default_factory=list)  # (label, url)
-    closing: List[str] = field(default_factory=list)
-    cae_name: str = ""
-
-
-SIGNATURE = "L'assistant des Coopératives d'Activité et d'Emploi"
 
 
 def _details(booking: BookingInfo) -> List[Tuple[str, str]]:
