@@ -25,7 +25,8 @@ def main() -> int:
     try:
         profile.start()
         profile.wait_ready()
-        admin = (f"  Premier compte : admin@cae.local / {profile.admin_password}\n"
+        admin = (f"  Premier compte : admin@cae.local / {profile.admin_password} "
+                 f"(gardé dans {profile.base / 'admin_password'})\n"
                  if getattr(profile, "admin_password", None) else "")
         print(f"\nPrêt.\n  Widget, tableau de bord et API : {profile.public_url}/ (coach : {profile.public_url}/coach/)\n"
               f"  Canal REST : POST {profile.rest_webhook}\n"

@@ -250,7 +250,8 @@ class ProdProfile:
             load_profiles(db)  # ProfileError (French, file and field) stops the start
             if settings.current().sample_data:
                 load_sample(db)
-            self.admin_password = ensure_first_admin(db)
+            # Kept with this profile's data: var/admin_password is the embedded database's.
+            self.admin_password = ensure_first_admin(db, password_file=self.base / "admin_password")
         finally:
             db.dispose()
         engine = create_engine(self.tracker_url)

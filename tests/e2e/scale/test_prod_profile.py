@@ -72,6 +72,24 @@ def test_turns_alternating_between_two_servers_stay_consistent(prod):
         assert json.load(reply)["sessions"]
 
 
+def test_the_first_admins_password_is_kept_with_the_profile(prod):
+    """In the profile's own folder; var/admin_password is the embedded database's
+    account and stays as it was. The password opens the API through nginx."""
+    import base64
+
+    from bot import settings
+
+    assert prod.admin_password
+    assert (prod.base / "admin_password").read_text().strip() == prod.admin_password
+    embedded = Path(settings.VAR_DIR) / "admin_password"
+    assert not embedded.exists() or embedded.read_text().strip() != prod.admin_password
+    login = base64.b64encode(f"admin@cae.local:{prod.admin_password}".encode()).decode()
+    request = urllib.request.Request(f"{prod.public_url}/api/sessions/1/bookings",
+                                     headers={"Authorization": f"Basic {login}"})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.status == 200
+
+
 def test_a_killed_server_loses_no_event_and_the_conversation_goes_on(prod):
     me = "scale-kill"
     assert "Décrivez votre projet" in say(prod.public_url, me, "/check_eligibility")
